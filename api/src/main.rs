@@ -1,0 +1,2 @@
+//! The `skyx` command.
+fn main() {}

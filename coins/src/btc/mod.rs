@@ -1,0 +1,1 @@
+//! The Bitcoin family: BTC, LTC, DOGE and the FORKID chains BCH/BSV.

@@ -1,0 +1,14 @@
+//! Skycoin, byte-exact with the Go reference node (see `SKYCOIN-FORMAT.md`).
+
+pub mod address;
+pub mod block;
+pub mod coin_hours;
+pub mod encoding;
+pub mod hash;
+pub mod keys;
+pub mod params;
+pub mod peer;
+pub mod signature;
+pub mod transaction;
+pub mod uxout;
+pub mod wallet;
