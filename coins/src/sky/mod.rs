@@ -12,3 +12,6 @@ pub mod signature;
 pub mod transaction;
 pub mod uxout;
 pub mod wallet;
+
+#[cfg(test)]
+pub(crate) mod test_vectors;
