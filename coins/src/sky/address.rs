@@ -193,7 +193,10 @@ mod tests {
 
     #[test]
     fn errors_in_reference_order() {
-        assert_eq!("".parse::<Address>(), Err(AddressError::InvalidBase58String));
+        assert_eq!(
+            "".parse::<Address>(),
+            Err(AddressError::InvalidBase58String)
+        );
         assert_eq!(
             "2jBbGxZRGoQG1mqhPBnXnLTxK6oxsTf8os0".parse::<Address>(),
             Err(AddressError::InvalidBase58Char)

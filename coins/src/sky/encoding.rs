@@ -358,8 +358,25 @@ mod tests {
         f64: f64,
     }
     codec_struct!(EveryType {
-        i8, i16, i32, i64, u8, u16, u32, u64, boolean, byte, string, bytes, ints, array,
-        int_array, inner, map, f32, f64
+        i8,
+        i16,
+        i32,
+        i64,
+        u8,
+        u16,
+        u32,
+        u64,
+        boolean,
+        byte,
+        string,
+        bytes,
+        ints,
+        array,
+        int_array,
+        inner,
+        map,
+        f32,
+        f64
     });
 
     fn every_type() -> EveryType {

@@ -178,7 +178,10 @@ mod tests {
             total += check_seed_file(&format!("skycoin/cipher/seed-{i:04}.golden"));
         }
         assert!(total > 10);
-        assert_eq!(check_seed_file("skycoin/cipher/many-addresses.golden"), 1000);
+        assert_eq!(
+            check_seed_file("skycoin/cipher/many-addresses.golden"),
+            1000
+        );
     }
 
     #[test]

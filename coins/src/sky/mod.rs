@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod block;
+pub mod chain;
 pub mod coin_hours;
 pub mod encoding;
 pub mod hash;

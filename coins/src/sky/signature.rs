@@ -202,7 +202,9 @@ mod tests {
         for rel in files {
             let v = read_json(&rel);
             for key in v["keys"].as_array().unwrap() {
-                let public = public_from_bytes(&hex::decode(key["public"].as_str().unwrap()).unwrap()).unwrap();
+                let public =
+                    public_from_bytes(&hex::decode(key["public"].as_str().unwrap()).unwrap())
+                        .unwrap();
                 let address: Address = key["address"].as_str().unwrap().parse().unwrap();
                 let sigs = key["signatures"].as_array().unwrap();
                 assert_eq!(sigs.len(), hashes.len(), "{rel}");
@@ -222,21 +224,32 @@ mod tests {
     fn sign_then_verify_and_reject_tampering() {
         let v = read_json("skycoin/cipher/seed-0000.golden");
         let key = &v["keys"][0];
-        let secret = secret_from_bytes(&hex::decode(key["secret"].as_str().unwrap()).unwrap()).unwrap();
-        let public = public_from_bytes(&hex::decode(key["public"].as_str().unwrap()).unwrap()).unwrap();
+        let secret =
+            secret_from_bytes(&hex::decode(key["secret"].as_str().unwrap()).unwrap()).unwrap();
+        let public =
+            public_from_bytes(&hex::decode(key["public"].as_str().unwrap()).unwrap()).unwrap();
         for hash in hashes() {
             let sig = sign_hash(&hash, &secret).unwrap();
             verify_pubkey(&public, &sig, &hash).unwrap();
             let mut bad = sig;
             bad.0[64] = 4;
-            assert_eq!(verify_pubkey(&public, &bad, &hash), Err(SignatureError::InvalidRecoveryId));
+            assert_eq!(
+                verify_pubkey(&public, &bad, &hash),
+                Err(SignatureError::InvalidRecoveryId)
+            );
             let mut high = sig;
             high.0[32] |= 0x80;
-            assert_eq!(verify_pubkey(&public, &high, &hash), Err(SignatureError::HighS));
+            assert_eq!(
+                verify_pubkey(&public, &high, &hash),
+                Err(SignatureError::HighS)
+            );
             let mut other = hash;
             other.0[0] ^= 1;
             assert!(verify_pubkey(&public, &sig, &other).is_err());
         }
-        assert_eq!(sign_hash(&Sha256::ZERO, &secret), Err(SignatureError::ZeroHash));
+        assert_eq!(
+            sign_hash(&Sha256::ZERO, &secret),
+            Err(SignatureError::ZeroHash)
+        );
     }
 }

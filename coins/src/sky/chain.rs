@@ -1,0 +1,460 @@
+//! Block validation against an unspent set, by the reference's hard rules
+//! (`src/visor/blockchain.go`, `src/transaction/verify.go`): header checks,
+//! every transaction's structure, signatures, coin and hour conservation,
+//! the unspent-set hash, and the publisher's signature.
+//!
+//! Pure logic: the set is reached through [`UnspentView`], so the same code
+//! checks a block against an in-memory [`UnspentSet`] or a database.
+
+use std::collections::{HashMap, HashSet};
+
+use secp256k1::PublicKey;
+
+use super::block::{Block, BlockHeader, SignedBlock};
+use super::hash::Sha256;
+use super::signature::SignatureError;
+use super::transaction::{
+    input_hours, verify_coins_spending, verify_hours_spending, Transaction, TxError,
+};
+use super::uxout::{xor_hash, UxOut};
+
+/// A rule a block breaks, with the reference's message where it has one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// Seq is not head + 1 (or 0 for the first block).
+    #[error("BkSeq invalid")]
+    InvalidSeq,
+    /// Time not after the head's.
+    #[error("Block time must be > head time")]
+    InvalidTime,
+    /// Previous hash is not the head's hash.
+    #[error("PrevHash does not match current head")]
+    PrevHashMismatch,
+    /// Body hash is not the Merkle root of the txids.
+    #[error("Computed body hash does not match")]
+    BodyHashMismatch,
+    /// Header version differs from the chain's.
+    #[error("Block version invalid")]
+    InvalidVersion,
+    /// Unspent-set hash differs from the set before the block.
+    #[error("UxHash does not match")]
+    UxHashMismatch,
+    /// Header fee is not the hours the transactions burn.
+    #[error("Block fee does not match the hours burned by its transactions")]
+    FeeMismatch,
+    /// A block with no transactions.
+    #[error("No transactions")]
+    NoTransactions,
+    /// The genesis block differs from the configured one.
+    #[error("Genesis block does not match the configured genesis")]
+    WrongGenesis,
+    /// Publisher signature invalid.
+    #[error("Invalid block signature: {0}")]
+    Signature(#[from] SignatureError),
+    /// The same output spent twice inside the block.
+    #[error("Cannot spend output twice in the same block")]
+    DoubleSpendInBlock,
+    /// The same transaction twice inside the block.
+    #[error("Duplicate transaction")]
+    DuplicateTransaction,
+    /// An input that is not in the unspent set.
+    #[error("Unspent output does not exist")]
+    UnknownInput,
+    /// An output id that already exists.
+    #[error("New output collides with an existing unspent output")]
+    OutputCollision,
+    /// A transaction breaks a rule.
+    #[error("transaction {index}: {source}")]
+    Transaction {
+        /// Index of the transaction in the block.
+        index: usize,
+        /// The rule.
+        source: TxError,
+    },
+}
+
+impl BlockError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BlockError::InvalidSeq => "block_seq",
+            BlockError::InvalidTime => "block_time",
+            BlockError::PrevHashMismatch => "block_prev_hash",
+            BlockError::BodyHashMismatch => "block_body_hash",
+            BlockError::InvalidVersion => "block_version",
+            BlockError::UxHashMismatch => "block_ux_hash",
+            BlockError::FeeMismatch => "block_fee",
+            BlockError::NoTransactions => "block_empty",
+            BlockError::WrongGenesis => "block_genesis",
+            BlockError::Signature(_) => "block_signature",
+            BlockError::DoubleSpendInBlock => "block_double_spend",
+            BlockError::DuplicateTransaction => "block_duplicate_tx",
+            BlockError::UnknownInput => "block_unknown_input",
+            BlockError::OutputCollision => "block_output_collision",
+            BlockError::Transaction { source, .. } => source.code(),
+        }
+    }
+}
+
+/// Read access to the unspent set a block is checked against.
+pub trait UnspentView {
+    /// The unspent output with id `uxid`, if any.
+    fn get_unspent(&self, uxid: &Sha256) -> Option<UxOut>;
+}
+
+/// What applying a block changes: outputs spent and created, fee burned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlockEffects {
+    /// Per transaction: its txid, the outputs it spends and the outputs it creates.
+    pub transactions: Vec<TxEffects>,
+    /// Hours burned by the block (sum of transaction fees).
+    pub fee: u64,
+    /// The unspent-set hash after the block.
+    pub ux_hash_after: Sha256,
+}
+
+/// What one transaction changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxEffects {
+    /// The txid.
+    pub txid: Sha256,
+    /// Outputs spent, in input order.
+    pub spent: Vec<UxOut>,
+    /// Outputs created, in output order.
+    pub created: Vec<UxOut>,
+    /// Hours burned (input hours at the previous block's time minus output hours).
+    pub fee: u64,
+}
+
+/// Header checks against the current head (`verifyBlockHeader`); for the first
+/// block `head` is `None` and the seq must be 0.
+pub fn verify_header(head: Option<&BlockHeader>, block: &Block) -> Result<(), BlockError> {
+    match head {
+        None => {
+            if block.head.bk_seq != 0 {
+                return Err(BlockError::InvalidSeq);
+            }
+        }
+        Some(head) => {
+            if block.head.bk_seq != head.bk_seq.wrapping_add(1) {
+                return Err(BlockError::InvalidSeq);
+            }
+            if block.head.time <= head.time {
+                return Err(BlockError::InvalidTime);
+            }
+            if block.head.prev_hash != head.hash() {
+                return Err(BlockError::PrevHashMismatch);
+            }
+        }
+    }
+    if block.body.hash() != block.head.body_hash {
+        return Err(BlockError::BodyHashMismatch);
+    }
+    Ok(())
+}
+
+/// Checks every transaction of a non-genesis block against `unspent` by the
+/// hard rules and returns what the block changes. `head` is the block before it;
+/// input hours are counted at its time. `ux_hash` is the set's hash before the block.
+pub fn verify_transactions<U: UnspentView>(
+    head: &BlockHeader,
+    block: &Block,
+    unspent: &U,
+    ux_hash: &Sha256,
+) -> Result<BlockEffects, BlockError> {
+    let txns = &block.body.transactions;
+    if txns.is_empty() {
+        return Err(BlockError::NoTransactions);
+    }
+    let mut spent_in_block: HashSet<Sha256> = HashSet::new();
+    let mut txids: HashSet<Sha256> = HashSet::with_capacity(txns.len());
+    let mut created_in_block: HashMap<Sha256, UxOut> = HashMap::new();
+    let mut effects = BlockEffects {
+        transactions: Vec::with_capacity(txns.len()),
+        fee: 0,
+        ux_hash_after: *ux_hash,
+    };
+    for (index, txn) in txns.iter().enumerate() {
+        let tx_err = |source| BlockError::Transaction { index, source };
+        txn.verify().map_err(tx_err)?;
+        let txid = txn.hash();
+        if !txids.insert(txid) {
+            return Err(BlockError::DuplicateTransaction);
+        }
+        let mut spent = Vec::with_capacity(txn.inputs.len());
+        for input in &txn.inputs {
+            if !spent_in_block.insert(*input) {
+                return Err(BlockError::DoubleSpendInBlock);
+            }
+            // Outputs created earlier in the same block are not spendable
+            // until the block is applied, as in the reference.
+            let ux = unspent.get_unspent(input).ok_or(BlockError::UnknownInput)?;
+            spent.push(ux);
+        }
+        txn.verify_input_signatures(&spent).map_err(tx_err)?;
+        verify_coins_spending(&spent, &txn.outputs).map_err(tx_err)?;
+        verify_hours_spending(head.time, &spent, &txn.outputs).map_err(tx_err)?;
+        let fee = tx_fee(head.time, txn, &spent).map_err(tx_err)?;
+        effects.fee = effects.fee.wrapping_add(fee);
+        let created = txn.created_outputs(&txid, block.head.bk_seq, block.head.time);
+        for ux in &created {
+            let id = ux.hash();
+            if unspent.get_unspent(&id).is_some() || created_in_block.insert(id, *ux).is_some() {
+                return Err(BlockError::OutputCollision);
+            }
+        }
+        effects.transactions.push(TxEffects {
+            txid,
+            spent,
+            created,
+            fee,
+        });
+    }
+    for tx in &effects.transactions {
+        for ux in &tx.spent {
+            effects.ux_hash_after = xor_hash(&effects.ux_hash_after, &ux.snapshot_hash());
+        }
+        for ux in &tx.created {
+            effects.ux_hash_after = xor_hash(&effects.ux_hash_after, &ux.snapshot_hash());
+        }
+    }
+    Ok(effects)
+}
+
+/// Hours burned by a transaction: input hours at `head_time` minus output
+/// hours (saturating, since old blocks tolerate overflowed output hours).
+pub fn tx_fee(head_time: u64, txn: &Transaction, spent: &[UxOut]) -> Result<u64, TxError> {
+    let hours_in = input_hours(head_time, spent)?;
+    let hours_out = txn
+        .outputs
+        .iter()
+        .fold(0u64, |acc, o| acc.wrapping_add(o.hours));
+    Ok(hours_in.saturating_sub(hours_out))
+}
+
+/// The effects of the genesis block: its outputs, no spends.
+pub fn genesis_effects(block: &Block) -> BlockEffects {
+    let mut effects = BlockEffects::default();
+    for txn in &block.body.transactions {
+        let txid = txn.hash();
+        let created = txn.created_outputs(&txid, 0, block.head.time);
+        for ux in &created {
+            effects.ux_hash_after = xor_hash(&effects.ux_hash_after, &ux.snapshot_hash());
+        }
+        effects.transactions.push(TxEffects {
+            txid,
+            spent: Vec::new(),
+            created,
+            fee: 0,
+        });
+    }
+    effects
+}
+
+/// An in-memory unspent set with its running hash: enough to replay a chain.
+#[derive(Debug, Clone, Default)]
+pub struct UnspentSet {
+    outputs: HashMap<Sha256, UxOut>,
+    ux_hash: Sha256,
+    head: Option<BlockHeader>,
+}
+
+impl UnspentView for UnspentSet {
+    fn get_unspent(&self, uxid: &Sha256) -> Option<UxOut> {
+        self.outputs.get(uxid).copied()
+    }
+}
+
+impl UnspentSet {
+    /// An empty set before the genesis block.
+    pub fn new() -> UnspentSet {
+        UnspentSet::default()
+    }
+
+    /// The current head header.
+    pub fn head(&self) -> Option<&BlockHeader> {
+        self.head.as_ref()
+    }
+
+    /// The XOR of the snapshot hashes of all unspent outputs.
+    pub fn ux_hash(&self) -> Sha256 {
+        self.ux_hash
+    }
+
+    /// Number of unspent outputs.
+    pub fn len(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.outputs.is_empty()
+    }
+
+    /// All unspent outputs by id.
+    pub fn outputs(&self) -> &HashMap<Sha256, UxOut> {
+        &self.outputs
+    }
+
+    /// Checks a signed block fully (header, signature, transactions, unspent
+    /// hash, fee) and applies it. `genesis` is the expected genesis hash.
+    pub fn apply(
+        &mut self,
+        signed: &SignedBlock,
+        publisher: &PublicKey,
+        genesis: &Sha256,
+    ) -> Result<BlockEffects, BlockError> {
+        let block = &signed.block;
+        verify_header(self.head.as_ref(), block)?;
+        let effects = match &self.head {
+            None => {
+                if block.hash() != *genesis {
+                    return Err(BlockError::WrongGenesis);
+                }
+                genesis_effects(block)
+            }
+            Some(head) => {
+                if block.head.ux_hash != self.ux_hash {
+                    return Err(BlockError::UxHashMismatch);
+                }
+                let effects = verify_transactions(head, block, self, &self.ux_hash)?;
+                if effects.fee != block.head.fee {
+                    return Err(BlockError::FeeMismatch);
+                }
+                effects
+            }
+        };
+        signed.verify_signature(publisher)?;
+        self.commit(block, &effects);
+        Ok(effects)
+    }
+
+    fn commit(&mut self, block: &Block, effects: &BlockEffects) {
+        for tx in &effects.transactions {
+            for ux in &tx.spent {
+                self.outputs.remove(&ux.hash());
+            }
+            for ux in &tx.created {
+                self.outputs.insert(ux.hash(), *ux);
+            }
+        }
+        self.ux_hash = effects.ux_hash_after;
+        self.head = Some(block.head);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sky::encoding::encode;
+    use crate::sky::params::MAINNET;
+    use crate::sky::test_vectors::{hex_field, read_vector};
+
+    fn chain_lines(rel: &str) -> Vec<serde_json::Value> {
+        String::from_utf8(read_vector(rel))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn signed_blocks() -> Vec<(serde_json::Value, SignedBlock)> {
+        chain_lines("skycoin/chain/blockchain-180.blocks.jsonl")
+            .into_iter()
+            .map(|v| {
+                let block = Block::decode(&hex_field(&v, "block_hex")).unwrap();
+                let sig = v["sig"].as_str().unwrap().parse().unwrap();
+                (v, SignedBlock { block, sig })
+            })
+            .collect()
+    }
+
+    // Reads: skycoin/chain/blockchain-180.blocks.jsonl, skycoin/chain/blockchain-180.unspent.jsonl
+    #[test]
+    fn replays_the_real_181_block_chain() {
+        let publisher = MAINNET.publisher_key().unwrap();
+        let genesis = MAINNET.genesis_block().hash();
+        let mut set = UnspentSet::new();
+        let mut inputs_checked = 0;
+        let blocks = signed_blocks();
+        assert_eq!(blocks.len(), 181);
+        for (v, signed) in &blocks {
+            let b = &signed.block;
+            assert_eq!(encode(b), hex_field(v, "block_hex"));
+            assert_eq!(encode(&b.head), hex_field(v, "header_hex"));
+            assert_eq!(b.hash().to_hex(), v["hash"].as_str().unwrap());
+            assert_eq!(b.head.body_hash.to_hex(), v["body_hash"].as_str().unwrap());
+            assert_eq!(b.head.ux_hash.to_hex(), v["ux_hash"].as_str().unwrap());
+            let txns = v["txns"].as_array().unwrap();
+            assert_eq!(txns.len(), b.body.transactions.len());
+            for (t, want) in b.body.transactions.iter().zip(txns) {
+                assert_eq!(t.hash().to_hex(), want["txid"].as_str().unwrap());
+                assert_eq!(t.encode(), hex_field(want, "raw"));
+                inputs_checked += t.inputs.len();
+            }
+            let effects = set.apply(signed, &publisher, &genesis).unwrap();
+            assert_eq!(effects.fee, v["fee"].as_u64().unwrap());
+        }
+        assert!(inputs_checked > 100, "{inputs_checked} inputs");
+        let want = chain_lines("skycoin/chain/blockchain-180.unspent.jsonl");
+        assert_eq!(set.len(), want.len());
+        for w in &want {
+            let id: Sha256 = w["uxid"].as_str().unwrap().parse().unwrap();
+            let ux = set.get_unspent(&id).expect("unspent output present");
+            assert_eq!(encode(&ux), hex_field(w, "raw"));
+        }
+    }
+
+    /// Replays blocks 0..=n and returns the set and the chain.
+    fn replay_to(n: usize) -> (UnspentSet, Vec<SignedBlock>) {
+        let publisher = MAINNET.publisher_key().unwrap();
+        let genesis = MAINNET.genesis_block().hash();
+        let blocks: Vec<SignedBlock> = signed_blocks().into_iter().map(|(_, b)| b).collect();
+        let mut set = UnspentSet::new();
+        for b in &blocks[..=n] {
+            set.apply(b, &publisher, &genesis).unwrap();
+        }
+        (set, blocks)
+    }
+
+    fn apply_err(set: &UnspentSet, b: &SignedBlock) -> BlockError {
+        let publisher = MAINNET.publisher_key().unwrap();
+        let genesis = MAINNET.genesis_block().hash();
+        set.clone().apply(b, &publisher, &genesis).unwrap_err()
+    }
+
+    #[test]
+    fn crafted_invalid_blocks_get_their_error() {
+        let (set, blocks) = replay_to(9);
+        let next = blocks[10].clone();
+        let mut b = next.clone();
+        b.block.head.bk_seq += 1;
+        assert_eq!(apply_err(&set, &b), BlockError::InvalidSeq);
+        let mut b = next.clone();
+        b.block.head.time = set.head().unwrap().time;
+        assert_eq!(apply_err(&set, &b), BlockError::InvalidTime);
+        let mut b = next.clone();
+        b.block.head.prev_hash = Sha256::ZERO;
+        assert_eq!(apply_err(&set, &b), BlockError::PrevHashMismatch);
+        let mut b = next.clone();
+        b.block.head.body_hash = Sha256::ZERO;
+        assert_eq!(apply_err(&set, &b), BlockError::BodyHashMismatch);
+        let mut b = next.clone();
+        b.block.head.ux_hash = Sha256::ZERO;
+        assert_eq!(apply_err(&set, &b), BlockError::UxHashMismatch);
+        let mut b = next.clone();
+        b.block.head.fee += 1;
+        assert_eq!(apply_err(&set, &b), BlockError::FeeMismatch);
+        let mut b = next.clone();
+        b.sig.0[5] ^= 1;
+        assert!(matches!(apply_err(&set, &b), BlockError::Signature(_)));
+        // A block replayed on top of itself spends outputs that are gone.
+        let (set11, _) = replay_to(10);
+        let mut b = next.clone();
+        b.block.head.bk_seq = 11;
+        b.block.head.time = set11.head().unwrap().time + 1;
+        b.block.head.prev_hash = set11.head().unwrap().hash();
+        b.block.head.ux_hash = set11.ux_hash();
+        assert_eq!(apply_err(&set11, &b), BlockError::UnknownInput);
+    }
+}
