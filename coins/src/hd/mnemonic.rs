@@ -10,6 +10,11 @@ use std::borrow::Cow;
 
 use bitcoin::hashes::{hmac, sha512, Hash, HashEngine};
 
+/// BIP39 languages and the parsed mnemonic type of the `bip39` crate.
+///
+/// Use [`mnemonic_entropy`] rather than `Mnemonic::to_entropy`: the latter
+/// detects the language again and panics on sentences whose words belong to
+/// several lists.
 pub use bip39::{Language, Mnemonic};
 
 use super::HdError;
@@ -69,6 +74,26 @@ pub fn validate_mnemonic(phrase: &str) -> Result<Language, HdError> {
 /// Builds the mnemonic of 16, 20, 24, 28 or 32 bytes of entropy in a language.
 pub fn mnemonic_from_entropy(language: Language, entropy: &[u8]) -> Result<Mnemonic, HdError> {
     Ok(Mnemonic::from_entropy_in(language, entropy)?)
+}
+
+/// The entropy a mnemonic encodes (16 to 32 bytes), without re-detecting its language.
+pub fn mnemonic_entropy(mnemonic: &Mnemonic) -> Vec<u8> {
+    let mut out = Vec::with_capacity(33);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for index in mnemonic.word_indices() {
+        // Each word carries 11 bits; `index` is below 2048.
+        acc = (acc << 11) | (index as u32 & 0x7ff);
+        bits += 11;
+        while bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+        acc &= (1 << bits) - 1;
+    }
+    // The last word_count / 3 bits are the checksum, not entropy.
+    out.truncate(mnemonic.word_count() / 3 * 4);
+    out
 }
 
 /// Validates a mnemonic (any supported language) and returns its 64-byte BIP39 seed.

@@ -28,8 +28,8 @@ pub use account::{
 };
 pub use error::HdError;
 pub use mnemonic::{
-    mnemonic_from_entropy, parse_mnemonic, seed_from_mnemonic, seed_from_phrase_unchecked,
-    validate_mnemonic, Language, Mnemonic,
+    mnemonic_entropy, mnemonic_from_entropy, parse_mnemonic, seed_from_mnemonic,
+    seed_from_phrase_unchecked, validate_mnemonic, Language, Mnemonic,
 };
 pub use path::{format_derivation_path, parse_derivation_path, HdPath, Purpose};
 pub use slip44::{HdCoin, HdNetwork};
