@@ -1,0 +1,1 @@
+//! Read-only reader of BoltDB files (the Go reference node's `data.db`).

@@ -1,0 +1,1 @@
+//! Private chains: synthetic chain generation and the block publisher.

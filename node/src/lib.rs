@@ -1,0 +1,8 @@
+//! The Skycoin full node of skyx: a crash-safe block store with indexes
+//! (transactions by id, address history, unspent outputs), full validation by
+//! the reference's rules, a mempool, a block publisher for private chains and
+//! peer sync over the reference's wire protocol.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod bolt;
+pub mod devnet;
