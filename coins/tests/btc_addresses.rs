@@ -56,30 +56,53 @@ fn check_key_io_valid(file: &str, coin: Coin) -> usize {
         let net = btc_chain(s(&meta["chain"], "chain"));
         let params = p(coin, net);
         if meta["isPrivkey"].as_bool().unwrap() {
-            let key = PrivateKey::from_wif(params, text).unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
-            assert_eq!(hex::encode(key.secret.secret_bytes()), hex_str, "{file}: {text}");
-            assert_eq!(key.compressed, meta["isCompressed"].as_bool().unwrap(), "{file}: {text}");
+            let key = PrivateKey::from_wif(params, text)
+                .unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
+            assert_eq!(
+                hex::encode(key.secret.secret_bytes()),
+                hex_str,
+                "{file}: {text}"
+            );
+            assert_eq!(
+                key.compressed,
+                meta["isCompressed"].as_bool().unwrap(),
+                "{file}: {text}"
+            );
             assert_eq!(key.to_wif(params), text, "{file}: WIF round trip");
-            assert!(Address::parse(params, text).is_err(), "{file}: key {text} parsed as address");
+            assert!(
+                Address::parse(params, text).is_err(),
+                "{file}: key {text} parsed as address"
+            );
         } else {
             let mut forms = vec![text.to_owned()];
             if meta["tryCaseFlip"].as_bool() == Some(true) {
                 forms.push(flip_case(text));
             }
             for form in forms {
-                let addr = Address::parse(params, &form).unwrap_or_else(|e| panic!("{file}: {form}: {e}"));
-                assert_eq!(hex::encode(addr.script_pubkey().as_bytes()), hex_str, "{file}: {form}");
+                let addr =
+                    Address::parse(params, &form).unwrap_or_else(|e| panic!("{file}: {form}: {e}"));
+                assert_eq!(
+                    hex::encode(addr.script_pubkey().as_bytes()),
+                    hex_str,
+                    "{file}: {form}"
+                );
                 let shown = match addr.kind() {
                     AddressKind::P2pkh | AddressKind::P2sh => text.to_owned(),
                     _ => text.to_ascii_lowercase(),
                 };
                 assert_eq!(addr.to_string(), shown, "{file}: display of {form}");
             }
-            assert!(PrivateKey::from_wif(params, text).is_err(), "{file}: address {text} parsed as key");
+            assert!(
+                PrivateKey::from_wif(params, text).is_err(),
+                "{file}: address {text} parsed as key"
+            );
             if net == Network::Mainnet {
                 let test = p(coin, Network::Testnet);
                 assert!(
-                    matches!(Address::parse(test, text), Err(AddressError::WrongNetwork { .. })),
+                    matches!(
+                        Address::parse(test, text),
+                        Err(AddressError::WrongNetwork { .. })
+                    ),
                     "{file}: mainnet {text} on testnet: {:?}",
                     Address::parse(test, text)
                 );
@@ -89,7 +112,6 @@ fn check_key_io_valid(file: &str, coin: Coin) -> usize {
     rows.len()
 }
 
-
 /// Every invalid string is rejected, as address and as key, on every network of `coin`.
 fn check_invalid(file: &str, coin: Coin) -> usize {
     let rows = json(file);
@@ -98,8 +120,16 @@ fn check_invalid(file: &str, coin: Coin) -> usize {
         let text = s(&row[0], "string");
         for net in Network::ALL {
             let params = p(coin, net);
-            assert!(Address::parse(params, text).is_err(), "{file}: {text:?} accepted on {}", params.name);
-            assert!(PrivateKey::from_wif(params, text).is_err(), "{file}: {text:?} accepted as key on {}", params.name);
+            assert!(
+                Address::parse(params, text).is_err(),
+                "{file}: {text:?} accepted on {}",
+                params.name
+            );
+            assert!(
+                PrivateKey::from_wif(params, text).is_err(),
+                "{file}: {text:?} accepted as key on {}",
+                params.name
+            );
         }
     }
     rows.len()
@@ -107,13 +137,22 @@ fn check_invalid(file: &str, coin: Coin) -> usize {
 
 #[test]
 fn btc_bitcoin_key_io() {
-    assert_eq!(check_key_io_valid("bitcoin-core-key_io_valid.json", Coin::Btc), 70);
-    assert_eq!(check_invalid("bitcoin-core-key_io_invalid.json", Coin::Btc), 60);
+    assert_eq!(
+        check_key_io_valid("bitcoin-core-key_io_valid.json", Coin::Btc),
+        70
+    );
+    assert_eq!(
+        check_invalid("bitcoin-core-key_io_invalid.json", Coin::Btc),
+        60
+    );
 }
 
 #[test]
 fn btc_litecoin_key_io() {
-    assert_eq!(check_key_io_valid("litecoin-key_io_valid.json", Coin::Ltc), 54);
+    assert_eq!(
+        check_key_io_valid("litecoin-key_io_valid.json", Coin::Ltc),
+        54
+    );
     assert_eq!(check_invalid("litecoin-key_io_invalid.json", Coin::Ltc), 70);
 }
 
@@ -134,15 +173,21 @@ fn btc_dogecoin_base58_keys() {
         };
         let params = p(Coin::Doge, net);
         if meta["isPrivkey"].as_bool().unwrap() {
-            let key = PrivateKey::from_wif(params, text).unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
+            let key = PrivateKey::from_wif(params, text)
+                .unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
             let compressed = meta["isCompressed"].as_bool().unwrap();
             // README: compressed secrets carry a stray 65th hex digit; compare the first 64.
-            assert_eq!(hex::encode(key.secret.secret_bytes()), &hex_str[..64], "{file}: {text}");
+            assert_eq!(
+                hex::encode(key.secret.secret_bytes()),
+                &hex_str[..64],
+                "{file}: {text}"
+            );
             assert_eq!(key.compressed, compressed, "{file}: {text}");
             assert_eq!(key.to_wif(params), text);
             assert!(Address::parse(params, text).is_err());
         } else {
-            let addr = Address::parse(params, text).unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
+            let addr =
+                Address::parse(params, text).unwrap_or_else(|e| panic!("{file}: {text}: {e}"));
             let hash: [u8; 20] = unhex(hex_str).try_into().unwrap();
             let expected = match s(&meta["addrType"], "addrType") {
                 "pubkey" => Address::from_pubkey_hash(params, hash),
@@ -154,7 +199,10 @@ fn btc_dogecoin_base58_keys() {
             assert!(PrivateKey::from_wif(params, text).is_err());
         }
     }
-    assert_eq!(check_invalid("dogecoin-base58_keys_invalid.json", Coin::Doge), 50);
+    assert_eq!(
+        check_invalid("dogecoin-base58_keys_invalid.json", Coin::Doge),
+        50
+    );
 }
 
 #[test]
@@ -202,17 +250,28 @@ fn check_bech32_file(file: &str, bech32m: bool) -> usize {
         } else {
             CheckedHrpstring::new::<Bech32>(text).is_ok()
         };
-        assert!(!ok, "{file}: invalid string {text:?} ({}) accepted", e["reason"]);
+        assert!(
+            !ok,
+            "{file}: invalid string {text:?} ({}) accepted",
+            e["reason"]
+        );
         checks += 1;
     }
     for e in v["valid_segwit_addresses"].as_array().unwrap() {
         let text = s(&e["address"], "address");
         let params = btc_params_for(text);
         if e["valid_under_bip350"].as_bool() == Some(false) {
-            assert!(Address::parse(params, text).is_err(), "{file}: pre-BIP350 {text} accepted");
+            assert!(
+                Address::parse(params, text).is_err(),
+                "{file}: pre-BIP350 {text} accepted"
+            );
         } else {
-            let addr = Address::parse(params, text).unwrap_or_else(|err| panic!("{file}: {text}: {err}"));
-            assert_eq!(hex::encode(addr.script_pubkey().as_bytes()), s(&e["scriptPubKey"], "spk"));
+            let addr =
+                Address::parse(params, text).unwrap_or_else(|err| panic!("{file}: {text}: {err}"));
+            assert_eq!(
+                hex::encode(addr.script_pubkey().as_bytes()),
+                s(&e["scriptPubKey"], "spk")
+            );
             assert_eq!(addr.to_string(), text.to_ascii_lowercase());
         }
         checks += 1;
@@ -234,8 +293,14 @@ fn check_bech32_file(file: &str, bech32m: bool) -> usize {
 
 #[test]
 fn btc_bip173_and_bip350() {
-    assert_eq!(check_bech32_file("bip173-bech32-vectors.json", false), 7 + 12 + 6 + 10);
-    assert_eq!(check_bech32_file("bip350-bech32m-vectors.json", true), 7 + 14 + 8 + 15);
+    assert_eq!(
+        check_bech32_file("bip173-bech32-vectors.json", false),
+        7 + 12 + 6 + 10
+    );
+    assert_eq!(
+        check_bech32_file("bip350-bech32m-vectors.json", true),
+        7 + 14 + 8 + 15
+    );
 }
 
 fn bip_utils_params(name: &str) -> &'static ChainParams {
@@ -272,7 +337,10 @@ fn btc_bip_utils_public_key_to_address() {
                     other => panic!("{other}"),
                 },
                 "p2sh-p2wpkh" => {
-                    assert_eq!(hex::encode(p2wpkh_script(&pk).as_bytes()), s(&e["redeem_script_hex"], "rs"));
+                    assert_eq!(
+                        hex::encode(p2wpkh_script(&pk).as_bytes()),
+                        s(&e["redeem_script_hex"], "rs")
+                    );
                     Address::p2sh_p2wpkh(params, &pk).unwrap()
                 }
                 "p2wpkh" => Address::p2wpkh(params, &pk).unwrap(),
@@ -283,9 +351,13 @@ fn btc_bip_utils_public_key_to_address() {
                 other => panic!("unknown kind {other}"),
             };
             assert_eq!(addr.to_string(), expected, "{kind} {}", e["coin_network"]);
-            let parsed = Address::parse(params, expected).unwrap_or_else(|err| panic!("{expected}: {err}"));
+            let parsed =
+                Address::parse(params, expected).unwrap_or_else(|err| panic!("{expected}: {err}"));
             assert_eq!(parsed, addr);
-            let payload = e.get("payload_hex").or_else(|| e.get("witness_program_hex")).unwrap();
+            let payload = e
+                .get("payload_hex")
+                .or_else(|| e.get("witness_program_hex"))
+                .unwrap();
             assert!(
                 hex::encode(addr.script_pubkey().as_bytes()).contains(s(payload, "payload")),
                 "{expected}: payload"
@@ -310,14 +382,27 @@ fn btc_wallet_core_registry_agrees() {
             other => panic!("{other}"),
         };
         let params = p(coin, Network::Mainnet);
-        assert_eq!(u64::from(params.bip44_coin_type), c["coinId"].as_u64().unwrap());
-        assert_eq!(u64::from(params.p2pkh_prefix), c["p2pkhPrefix"].as_u64().unwrap());
-        assert_eq!(u64::from(params.p2sh_prefix), c["p2shPrefix"].as_u64().unwrap());
+        assert_eq!(
+            u64::from(params.bip44_coin_type),
+            c["coinId"].as_u64().unwrap()
+        );
+        assert_eq!(
+            u64::from(params.p2pkh_prefix),
+            c["p2pkhPrefix"].as_u64().unwrap()
+        );
+        assert_eq!(
+            u64::from(params.p2sh_prefix),
+            c["p2shPrefix"].as_u64().unwrap()
+        );
         let hrp = c.get("hrp").and_then(Value::as_str);
         assert_eq!(params.bech32_hrp.or(params.cashaddr_prefix), hrp, "{coin}");
         let legacy = format!("m/44'/{}'/0'/0/0", params.bip44_coin_type);
         assert!(
-            c["derivation"].as_array().unwrap().iter().any(|d| d["path"] == legacy.as_str()),
+            c["derivation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["path"] == legacy.as_str()),
             "{coin}: no {legacy}"
         );
     }

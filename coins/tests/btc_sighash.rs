@@ -21,7 +21,8 @@ fn btc_core_legacy_sighash_vectors() {
     let mut checked = 0;
     for row in rows.iter().skip(1) {
         let raw = unhex(s(&row[0], "raw_tx"));
-        let tx: Transaction = deserialize(&raw).unwrap_or_else(|e| panic!("tx does not parse: {e}"));
+        let tx: Transaction =
+            deserialize(&raw).unwrap_or_else(|e| panic!("tx does not parse: {e}"));
         assert_eq!(serialize(&tx), raw, "re-serialisation differs");
         let script = ScriptBuf::from_bytes(unhex(s(&row[1], "script")));
         let index = row[2].as_u64().unwrap() as usize;
@@ -29,7 +30,12 @@ fn btc_core_legacy_sighash_vectors() {
         let mut expected = unhex(s(&row[4], "sighash"));
         expected.reverse(); // printed in display order
         let got = sighash::legacy(&tx, index, &script, hash_type).unwrap();
-        assert_eq!(got.to_vec(), expected, "vector {checked}: {}", s(&row[4], "sighash"));
+        assert_eq!(
+            got.to_vec(),
+            expected,
+            "vector {checked}: {}",
+            s(&row[4], "sighash")
+        );
         checked += 1;
     }
     assert_eq!(checked, 500);
@@ -62,11 +68,27 @@ fn btc_bip143_examples_through_forkid_builder() {
         let value = amount_le(s(&ex["amount_le"], "amount_le"));
 
         let hashes = forkid::bip143_hashes(&tx, index, hash_type).unwrap();
-        assert_eq!(hex::encode(hashes.hash_prevouts), s(&ex["hashPrevouts"], "hp"), "{name}");
-        assert_eq!(hex::encode(hashes.hash_sequence), s(&ex["hashSequence"], "hs"), "{name}");
-        assert_eq!(hex::encode(hashes.hash_outputs), s(&ex["hashOutputs"], "ho"), "{name}");
+        assert_eq!(
+            hex::encode(hashes.hash_prevouts),
+            s(&ex["hashPrevouts"], "hp"),
+            "{name}"
+        );
+        assert_eq!(
+            hex::encode(hashes.hash_sequence),
+            s(&ex["hashSequence"], "hs"),
+            "{name}"
+        );
+        assert_eq!(
+            hex::encode(hashes.hash_outputs),
+            s(&ex["hashOutputs"], "ho"),
+            "{name}"
+        );
         let preimage = forkid::bip143_preimage(&tx, index, &code, value, hash_type).unwrap();
-        assert_eq!(hex::encode(&preimage), s(&ex["preimage"], "preimage"), "{name}");
+        assert_eq!(
+            hex::encode(&preimage),
+            s(&ex["preimage"], "preimage"),
+            "{name}"
+        );
         let digest = forkid::signature_hash(&tx, index, &code, value, hash_type).unwrap();
         assert_eq!(hex::encode(digest), s(&ex["sigHash"], "sigHash"), "{name}");
 
@@ -74,7 +96,11 @@ fn btc_bip143_examples_through_forkid_builder() {
         let input = &ex["inputs"].as_array().unwrap()[index];
         let pk = PublicKey::from_slice(&unhex(s(&input["public_key"], "pk"))).unwrap();
         let pkh = hash160::Hash::hash(&pk.serialize()).to_byte_array();
-        assert_eq!(sighash::p2wpkh(&tx, index, pkh, value).unwrap(), digest, "{name}");
+        assert_eq!(
+            sighash::p2wpkh(&tx, index, pkh, value).unwrap(),
+            digest,
+            "{name}"
+        );
 
         // The listed signature verifies, and RFC 6979 signing reproduces it.
         let sig_bytes = unhex(s(&ex["signature"], "signature"));
@@ -86,15 +112,25 @@ fn btc_bip143_examples_through_forkid_builder() {
         let sk = SecretKey::from_slice(&unhex(s(&input["private_key"], "sk"))).unwrap();
         assert_eq!(PublicKey::from_secret_key(&secp, &sk), pk);
         if ex["_rfc6979_reproduces_signature"].as_bool() == Some(true) {
-            assert_eq!(secp.sign_ecdsa(&msg, &sk).serialize_der().to_vec(), der.to_vec(), "{name}");
+            assert_eq!(
+                secp.sign_ecdsa(&msg, &sk).serialize_der().to_vec(),
+                der.to_vec(),
+                "{name}"
+            );
         }
 
         // The signed transaction parses, re-serialises, carries the signature as witness.
         let signed_raw = unhex(s(&ex["signed_tx"], "signed"));
         let signed: Transaction = deserialize(&signed_raw).unwrap();
         assert_eq!(serialize(&signed), signed_raw);
-        assert_eq!(signed.input[index].witness.nth(0), Some(sig_bytes.as_slice()));
-        assert_eq!(signed.input[index].witness.nth(1), Some(pk.serialize().as_slice()));
+        assert_eq!(
+            signed.input[index].witness.nth(0),
+            Some(sig_bytes.as_slice())
+        );
+        assert_eq!(
+            signed.input[index].witness.nth(1),
+            Some(pk.serialize().as_slice())
+        );
         assert_eq!(signed.compute_txid().to_string(), s(&ex["txid"], "txid"));
         assert_eq!(signed.compute_wtxid().to_string(), s(&ex["wtxid"], "wtxid"));
 
@@ -107,7 +143,8 @@ fn btc_bip143_examples_through_forkid_builder() {
             let sig0 = unhex(s(&ex["input0_signature"], "sig0"));
             let sig0 = ecdsa::Signature::from_der(&sig0[..sig0.len() - 1]).unwrap();
             let pk0 = PublicKey::from_slice(&unhex(s(&input0["public_key"], "pk0"))).unwrap();
-            secp.verify_ecdsa(&Message::from_digest(digest0), &sig0, &pk0).unwrap();
+            secp.verify_ecdsa(&Message::from_digest(digest0), &sig0, &pk0)
+                .unwrap();
         }
     }
 }

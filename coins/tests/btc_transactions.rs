@@ -27,7 +27,8 @@ fn check_tx_file(file: &str) -> usize {
             continue; // comment
         }
         let raw = unhex(row[1].as_str().unwrap());
-        let tx: Transaction = deserialize(&raw).unwrap_or_else(|e| panic!("{file}: row {n}: {e}: {}", row[1]));
+        let tx: Transaction =
+            deserialize(&raw).unwrap_or_else(|e| panic!("{file}: row {n}: {e}: {}", row[1]));
         assert_eq!(serialize(&tx), raw, "{file}: row {n}");
         n += 1;
     }
@@ -64,23 +65,62 @@ fn btc_electrumx_blocks() {
         let v = json(file);
         let coin = coin_of_file(file);
         let raw = unhex(s(&v["block"], "block"));
-        assert_eq!(raw.len() as u64, v["size"].as_u64().unwrap(), "{file}: size");
+        assert_eq!(
+            raw.len() as u64,
+            v["size"].as_u64().unwrap(),
+            "{file}: size"
+        );
         let block = parse_block(coin, &raw).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(block.block_hash().to_string(), s(&v["hash"], "hash"), "{file}: hash");
-        assert_eq!(block.header.merkle_root.to_string(), s(&v["merkleroot"], "root"), "{file}");
+        assert_eq!(
+            block.block_hash().to_string(),
+            s(&v["hash"], "hash"),
+            "{file}: hash"
+        );
+        assert_eq!(
+            block.header.merkle_root.to_string(),
+            s(&v["merkleroot"], "root"),
+            "{file}"
+        );
         assert!(block.check_merkle_root(), "{file}: merkle root from txids");
-        assert_eq!(block.header.prev_blockhash.to_string(), s(&v["previousblockhash"], "prev"));
-        assert_eq!(u64::from(block.header.time), v["time"].as_u64().unwrap(), "{file}: time");
-        assert_eq!(u64::from(block.header.nonce), v["nonce"].as_u64().unwrap(), "{file}: nonce");
-        assert_eq!(format!("{:08x}", block.header.bits.to_consensus()), s(&v["bits"], "bits"));
-        let listed: Vec<&str> = v["tx"].as_array().unwrap().iter().map(|t| s(t, "txid")).collect();
-        let ours: Vec<String> = block.txdata.iter().map(|t| t.compute_txid().to_string()).collect();
+        assert_eq!(
+            block.header.prev_blockhash.to_string(),
+            s(&v["previousblockhash"], "prev")
+        );
+        assert_eq!(
+            u64::from(block.header.time),
+            v["time"].as_u64().unwrap(),
+            "{file}: time"
+        );
+        assert_eq!(
+            u64::from(block.header.nonce),
+            v["nonce"].as_u64().unwrap(),
+            "{file}: nonce"
+        );
+        assert_eq!(
+            format!("{:08x}", block.header.bits.to_consensus()),
+            s(&v["bits"], "bits")
+        );
+        let listed: Vec<&str> = v["tx"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| s(t, "txid"))
+            .collect();
+        let ours: Vec<String> = block
+            .txdata
+            .iter()
+            .map(|t| t.compute_txid().to_string())
+            .collect();
         assert_eq!(ours, listed, "{file}: txids");
         if let Some(n) = v.get("nTx") {
             assert_eq!(n.as_u64().unwrap() as usize, block.txdata.len());
         }
         let name = file.rsplit('/').next().unwrap();
-        assert_eq!(block.auxpow.is_some(), name == "dogecoin_mainnet_371337.json", "{file}: AuxPoW");
+        assert_eq!(
+            block.auxpow.is_some(),
+            name == "dogecoin_mainnet_371337.json",
+            "{file}: AuxPoW"
+        );
         if let Some(aux) = &block.auxpow {
             assert!(aux.coinbase_tx.is_coinbase());
             // The parent header's merkle root commits to the parent coinbase.
@@ -98,11 +138,19 @@ fn btc_electrumx_blocks() {
                 h = bitcoin::hashes::sha256d::Hash::hash(&buf).to_byte_array();
                 idx >>= 1;
             }
-            assert_eq!(h, aux.parent_header.merkle_root.to_byte_array(), "{file}: AuxPoW coinbase branch");
+            assert_eq!(
+                h,
+                aux.parent_header.merkle_root.to_byte_array(),
+                "{file}: AuxPoW coinbase branch"
+            );
         }
         if name == "litecoin_mainnet_2265985.json" {
             assert!(block.has_hogex, "{file}: HogEx");
-            assert_eq!(block.mweb.as_ref().map(Vec::len), Some(5965), "{file}: MWEB bytes");
+            assert_eq!(
+                block.mweb.as_ref().map(Vec::len),
+                Some(5965),
+                "{file}: MWEB bytes"
+            );
         } else {
             assert!(block.mweb.is_none() && !block.has_hogex, "{file}");
         }
@@ -123,7 +171,10 @@ fn vout_sat(vout: &Value) -> u64 {
 }
 
 fn vout_script(vout: &Value) -> &str {
-    let spk = vout.get("scriptPubKey").or_else(|| vout.get("scriptPubkey")).unwrap();
+    let spk = vout
+        .get("scriptPubKey")
+        .or_else(|| vout.get("scriptPubkey"))
+        .unwrap();
     s(&spk["hex"], "scriptPubKey hex")
 }
 
@@ -134,9 +185,17 @@ fn check_decoded(coin: Coin, what: &str, d: &Value, metadata: bool) -> usize {
     let raw = unhex(s(&d["hex"], "hex"));
     let tx = decode_transaction(coin, &raw).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(serialize(&tx), raw, "{what}: re-serialisation");
-    assert_eq!(tx.compute_txid().to_string(), s(&d["txid"], "txid"), "{what}: txid");
+    assert_eq!(
+        tx.compute_txid().to_string(),
+        s(&d["txid"], "txid"),
+        "{what}: txid"
+    );
     if let Some(wtxid) = d.get("hash") {
-        assert_eq!(tx.compute_wtxid().to_string(), s(wtxid, "hash"), "{what}: wtxid");
+        assert_eq!(
+            tx.compute_wtxid().to_string(),
+            s(wtxid, "hash"),
+            "{what}: wtxid"
+        );
     }
     let fields = [
         ("size", raw.len() as u64),
@@ -150,15 +209,27 @@ fn check_decoded(coin: Coin, what: &str, d: &Value, metadata: bool) -> usize {
         }
     }
     if let Some(version) = d.get("version").filter(|_| metadata) {
-        assert_eq!(version.as_i64(), Some(i64::from(tx.version.0)), "{what}: version");
+        assert_eq!(
+            version.as_i64(),
+            Some(i64::from(tx.version.0)),
+            "{what}: version"
+        );
     }
     let vouts = d["vout"].as_array().unwrap();
     assert_eq!(vouts.len(), tx.output.len(), "{what}: outputs");
     for (i, vout) in vouts.iter().enumerate() {
         let n = vout["n"].as_u64().unwrap() as usize;
         assert_eq!(n, i);
-        assert_eq!(tx.output[n].value.to_sat(), vout_sat(vout), "{what}: vout {n} value");
-        assert_eq!(hex::encode(tx.output[n].script_pubkey.as_bytes()), vout_script(vout), "{what}: vout {n}");
+        assert_eq!(
+            tx.output[n].value.to_sat(),
+            vout_sat(vout),
+            "{what}: vout {n} value"
+        );
+        assert_eq!(
+            hex::encode(tx.output[n].script_pubkey.as_bytes()),
+            vout_script(vout),
+            "{what}: vout {n}"
+        );
     }
     if !metadata {
         return 1;
@@ -168,10 +239,17 @@ fn check_decoded(coin: Coin, what: &str, d: &Value, metadata: bool) -> usize {
     for (vin, txin) in vins.iter().zip(&tx.input) {
         if let Some(txid) = vin.get("txid") {
             assert_eq!(txin.previous_output.txid.to_string(), s(txid, "vin txid"));
-            assert_eq!(Some(u64::from(txin.previous_output.vout)), vin["vout"].as_u64());
+            assert_eq!(
+                Some(u64::from(txin.previous_output.vout)),
+                vin["vout"].as_u64()
+            );
         }
         if let Some(seq) = vin.get("sequence") {
-            assert_eq!(seq.as_u64(), Some(u64::from(txin.sequence.0)), "{what}: sequence");
+            assert_eq!(
+                seq.as_u64(),
+                Some(u64::from(txin.sequence.0)),
+                "{what}: sequence"
+            );
         }
     }
     1
@@ -181,7 +259,10 @@ fn check_decoded(coin: Coin, what: &str, d: &Value, metadata: bool) -> usize {
 fn btc_electrumx_transactions() {
     let files = json_files("electrumx-transactions");
     assert_eq!(files.len(), 3, "{files:?}");
-    let n: usize = files.iter().map(|f| check_decoded(Coin::Btc, f, &json(f), true)).sum();
+    let n: usize = files
+        .iter()
+        .map(|f| check_decoded(Coin::Btc, f, &json(f), true))
+        .sum();
     assert_eq!(n, 3);
 }
 
@@ -203,7 +284,12 @@ fn btc_blockbook_fixtures() {
         }
         if let Some(blocks) = v.get("connectBlocks") {
             for (height, block) in blocks["blocks"].as_object().unwrap() {
-                for (i, d) in block["txDetails"].as_array().into_iter().flatten().enumerate() {
+                for (i, d) in block["txDetails"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     // README: upstream defect, this entry's hex is a copy of the next one's.
                     if file.ends_with("sync/bitcoin_signet.json") && height == "15332" && i == 0 {
                         continue;

@@ -201,11 +201,17 @@ impl Address {
 
     /// P2SH of a redeem script.
     pub fn p2sh(params: &'static ChainParams, redeem_script: &Script) -> Address {
-        Self::from_script_hash(params, hash160::Hash::hash(redeem_script.as_bytes()).to_byte_array())
+        Self::from_script_hash(
+            params,
+            hash160::Hash::hash(redeem_script.as_bytes()).to_byte_array(),
+        )
     }
 
     /// P2SH-wrapped P2WPKH (BIP49); only on chains with segwit.
-    pub fn p2sh_p2wpkh(params: &'static ChainParams, pk: &PublicKey) -> Result<Address, AddressError> {
+    pub fn p2sh_p2wpkh(
+        params: &'static ChainParams,
+        pk: &PublicKey,
+    ) -> Result<Address, AddressError> {
         require_segwit(params)?;
         Ok(Self::p2sh(params, &p2wpkh_script(pk)))
     }
@@ -218,7 +224,10 @@ impl Address {
     }
 
     /// Native P2WSH of a witness script; only on chains with segwit.
-    pub fn p2wsh(params: &'static ChainParams, witness_script: &Script) -> Result<Address, AddressError> {
+    pub fn p2wsh(
+        params: &'static ChainParams,
+        witness_script: &Script,
+    ) -> Result<Address, AddressError> {
         require_segwit(params)?;
         let hash = WScriptHash::hash(witness_script.as_bytes()).to_byte_array();
         Ok(Self::witness_unchecked(params, 0, hash.to_vec()))
@@ -232,7 +241,11 @@ impl Address {
     ) -> Result<Address, AddressError> {
         require_segwit(params)?;
         let program = WitnessProgram::p2tr(secp, internal_key, None);
-        Ok(Self::witness_unchecked(params, 1, program.program().as_bytes().to_vec()))
+        Ok(Self::witness_unchecked(
+            params,
+            1,
+            program.program().as_bytes().to_vec(),
+        ))
     }
 
     /// A segwit program of any version; checks version and program length.
@@ -272,10 +285,10 @@ impl Address {
                 return parse_cashaddr(params, prefix, s);
             }
         } else if s.contains(':') {
-            if let Some(p) = all_params()
-                .iter()
-                .find(|p| p.cashaddr_prefix.is_some_and(|c| lower.starts_with(&format!("{c}:"))))
-            {
+            if let Some(p) = all_params().iter().find(|p| {
+                p.cashaddr_prefix
+                    .is_some_and(|c| lower.starts_with(&format!("{c}:")))
+            }) {
                 // A cashaddr of another chain: say which, if it decodes.
                 if let Some(c) = p.cashaddr_prefix {
                     if cashaddr::decode(s, c).is_ok() {
@@ -287,7 +300,8 @@ impl Address {
                 }
             }
         }
-        let single_case = !(s.bytes().any(|b| b.is_ascii_lowercase()) && s.bytes().any(|b| b.is_ascii_uppercase()));
+        let single_case = !(s.bytes().any(|b| b.is_ascii_lowercase())
+            && s.bytes().any(|b| b.is_ascii_uppercase()));
         if !s.chars().all(is_base58_char) && s.contains('1') && single_case {
             return parse_bech32(params, s);
         }
@@ -304,9 +318,15 @@ impl Address {
         match &self.payload {
             Payload::PubkeyHash(_) => AddressKind::P2pkh,
             Payload::ScriptHash(_) => AddressKind::P2sh,
-            Payload::Witness { version: 0, program } if program.len() == 20 => AddressKind::P2wpkh,
+            Payload::Witness {
+                version: 0,
+                program,
+            } if program.len() == 20 => AddressKind::P2wpkh,
             Payload::Witness { version: 0, .. } => AddressKind::P2wsh,
-            Payload::Witness { version: 1, program } if program.len() == 32 => AddressKind::P2tr,
+            Payload::Witness {
+                version: 1,
+                program,
+            } if program.len() == 32 => AddressKind::P2tr,
             Payload::Witness { .. } => AddressKind::WitnessUnknown,
         }
     }
@@ -392,7 +412,8 @@ fn require_segwit(params: &'static ChainParams) -> Result<(), AddressError> {
 }
 
 fn check_witness_program(version: u8, len: usize) -> Result<(), AddressError> {
-    let wv = WitnessVersion::try_from(version).map_err(|_| AddressError::InvalidWitnessVersion(version))?;
+    let wv = WitnessVersion::try_from(version)
+        .map_err(|_| AddressError::InvalidWitnessVersion(version))?;
     let ok = match wv {
         WitnessVersion::V0 => len == 20 || len == 32,
         _ => (2..=40).contains(&len),
@@ -417,7 +438,11 @@ fn base58_string(version: u8, hash: &[u8; 20]) -> String {
 
 /// Names of every chain satisfying `pred`, joined with " or ".
 fn chains_matching(pred: impl Fn(&ChainParams) -> bool) -> String {
-    let names: Vec<&str> = all_params().iter().filter(|p| pred(p)).map(|p| p.name).collect();
+    let names: Vec<&str> = all_params()
+        .iter()
+        .filter(|p| pred(p))
+        .map(|p| p.name)
+        .collect();
     names.join(" or ")
 }
 
@@ -444,11 +469,14 @@ fn parse_base58(params: &'static ChainParams, s: &str) -> Result<Address, Addres
         encoding: Encoding::Base58,
         len: 0,
     })?;
-    let is_p2sh = |p: &ChainParams| p.p2sh_prefix == version || p.legacy_p2sh_prefixes.contains(&version);
+    let is_p2sh =
+        |p: &ChainParams| p.p2sh_prefix == version || p.legacy_p2sh_prefixes.contains(&version);
     let ours = version == params.p2pkh_prefix || is_p2sh(params);
     let hash: Option<[u8; 20]> = payload.try_into().ok();
     match (ours, hash) {
-        (true, Some(h)) if version == params.p2pkh_prefix => Ok(Address::from_pubkey_hash(params, h)),
+        (true, Some(h)) if version == params.p2pkh_prefix => {
+            Ok(Address::from_pubkey_hash(params, h))
+        }
         (true, Some(h)) => Ok(Address::from_script_hash(params, h)),
         (true, None) => Err(AddressError::BadLength {
             encoding: Encoding::Base58,
@@ -519,9 +547,12 @@ fn parse_bech32(params: &'static ChainParams, s: &str) -> Result<Address, Addres
 fn map_segwit(s: &str, e: &SegwitHrpstringError) -> AddressError {
     match e {
         SegwitHrpstringError::Unchecked(u) => map_unchecked(u),
-        SegwitHrpstringError::InvalidWitnessVersion(v) => AddressError::InvalidWitnessVersion(v.to_u8()),
+        SegwitHrpstringError::InvalidWitnessVersion(v) => {
+            AddressError::InvalidWitnessVersion(v.to_u8())
+        }
         SegwitHrpstringError::WitnessLength(_) | SegwitHrpstringError::NoData => {
-            let checked = CheckedHrpstring::new::<Bech32m>(s).or_else(|_| CheckedHrpstring::new::<Bech32>(s));
+            let checked =
+                CheckedHrpstring::new::<Bech32m>(s).or_else(|_| CheckedHrpstring::new::<Bech32>(s));
             match checked {
                 Ok(mut c) => {
                     let version = c.remove_witness_version().map(|v| v.to_u8()).unwrap_or(0);
@@ -532,12 +563,16 @@ fn map_segwit(s: &str, e: &SegwitHrpstringError) -> AddressError {
             }
         }
         SegwitHrpstringError::Checksum(ChecksumError::InvalidResidue) => {
-            let version = UncheckedHrpstring::new(s).ok().and_then(|u| u.witness_version());
+            let version = UncheckedHrpstring::new(s)
+                .ok()
+                .and_then(|u| u.witness_version());
             match version.map(|v| v.to_u8()) {
-                Some(0) if CheckedHrpstring::new::<Bech32m>(s).is_ok() => AddressError::WrongChecksumVariant {
-                    version: 0,
-                    expected: Encoding::Bech32,
-                },
+                Some(0) if CheckedHrpstring::new::<Bech32m>(s).is_ok() => {
+                    AddressError::WrongChecksumVariant {
+                        version: 0,
+                        expected: Encoding::Bech32,
+                    }
+                }
                 Some(v) if v > 0 && CheckedHrpstring::new::<Bech32>(s).is_ok() => {
                     AddressError::WrongChecksumVariant {
                         version: v,
@@ -552,7 +587,11 @@ fn map_segwit(s: &str, e: &SegwitHrpstringError) -> AddressError {
     }
 }
 
-fn parse_cashaddr(params: &'static ChainParams, prefix: &'static str, s: &str) -> Result<Address, AddressError> {
+fn parse_cashaddr(
+    params: &'static ChainParams,
+    prefix: &'static str,
+    s: &str,
+) -> Result<Address, AddressError> {
     let decoded = cashaddr::decode(s, prefix).map_err(|e| match e {
         CashAddrError::MixedCase => AddressError::MixedCase(Encoding::CashAddr),
         CashAddrError::InvalidChar(ch) => AddressError::InvalidChar {
@@ -576,10 +615,15 @@ fn parse_cashaddr(params: &'static ChainParams, prefix: &'static str, s: &str) -
             len: s.len(),
         },
     })?;
-    let hash: [u8; 20] = decoded.hash.as_slice().try_into().map_err(|_| AddressError::BadLength {
-        encoding: Encoding::CashAddr,
-        len: decoded.hash.len(),
-    })?;
+    let hash: [u8; 20] =
+        decoded
+            .hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| AddressError::BadLength {
+                encoding: Encoding::CashAddr,
+                len: decoded.hash.len(),
+            })?;
     match decoded.kind {
         cashaddr::TYPE_P2PKH => Ok(Address::from_pubkey_hash(params, hash)),
         cashaddr::TYPE_P2SH => Ok(Address::from_script_hash(params, hash)),
@@ -616,7 +660,10 @@ mod tests {
         );
         assert!(matches!(
             Address::parse(btc, "1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2m0"),
-            Err(AddressError::InvalidChar { encoding: Encoding::Base58, ch: '0' })
+            Err(AddressError::InvalidChar {
+                encoding: Encoding::Base58,
+                ch: '0'
+            })
         ));
         assert_eq!(Address::parse(btc, ""), Err(AddressError::Empty));
         let pk = PublicKey::from_slice(&[2u8; 33]);

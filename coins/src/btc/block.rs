@@ -126,7 +126,11 @@ fn remaining(r: &Cursor<&[u8]>) -> usize {
 }
 
 /// Reads a count, refusing counts that could not fit in the bytes left (`min_item` each).
-fn read_count(r: &mut Cursor<&[u8]>, min_item: usize, what: &'static str) -> Result<usize, BlockError> {
+fn read_count(
+    r: &mut Cursor<&[u8]>,
+    min_item: usize,
+    what: &'static str,
+) -> Result<usize, BlockError> {
     let VarInt(n) = read::<VarInt>(r, what)?;
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     if n.saturating_mul(min_item) > remaining(r) {
@@ -138,7 +142,11 @@ fn read_count(r: &mut Cursor<&[u8]>, min_item: usize, what: &'static str) -> Res
     Ok(n)
 }
 
-fn read_vec<T: Decodable>(r: &mut Cursor<&[u8]>, min_item: usize, what: &'static str) -> Result<Vec<T>, BlockError> {
+fn read_vec<T: Decodable>(
+    r: &mut Cursor<&[u8]>,
+    min_item: usize,
+    what: &'static str,
+) -> Result<Vec<T>, BlockError> {
     let n = read_count(r, min_item, what)?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {

@@ -224,8 +224,14 @@ mod tests {
         bad[last] = if bad[last] == b'q' { b'p' } else { b'q' };
         let bad = String::from_utf8(bad).unwrap();
         assert_eq!(decode(&bad, "bitcoincash"), Err(CashAddrError::BadChecksum));
-        assert_eq!(decode("bitcoincash:qB", "bitcoincash"), Err(CashAddrError::MixedCase));
-        assert_eq!(decode("bitcoincash:qb", "bitcoincash"), Err(CashAddrError::InvalidChar('b')));
+        assert_eq!(
+            decode("bitcoincash:qB", "bitcoincash"),
+            Err(CashAddrError::MixedCase)
+        );
+        assert_eq!(
+            decode("bitcoincash:qb", "bitcoincash"),
+            Err(CashAddrError::InvalidChar('b'))
+        );
         assert_eq!(encode("bitcoincash", 0, &[0u8; 21]), None);
     }
 }

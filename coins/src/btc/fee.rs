@@ -44,6 +44,9 @@ mod tests {
         assert_eq!(r.fee_for_vsize(1), Some(2));
         assert_eq!(r.fee_for_vsize(2), Some(3));
         assert_eq!(FeeRate::from_sat_per_vb(7).fee_for_vsize(141), Some(987));
-        assert_eq!(FeeRate::from_sat_per_kvb(u64::MAX).fee_for_vsize(u64::MAX), None);
+        assert_eq!(
+            FeeRate::from_sat_per_kvb(u64::MAX).fee_for_vsize(u64::MAX),
+            None
+        );
     }
 }

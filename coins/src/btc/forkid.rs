@@ -135,7 +135,13 @@ mod tests {
     #[test]
     fn forkid_type_bits() {
         assert_eq!(forkid_sighash_type(SIGHASH_ALL, 0), 0x41);
-        assert_eq!(forkid_sighash_type(SIGHASH_ALL | SIGHASH_ANYONECANPAY, 0), 0xc1);
-        assert_eq!(forkid_sighash_type(SIGHASH_SINGLE, 0x00ab_cdef), 0xabcd_ef43);
+        assert_eq!(
+            forkid_sighash_type(SIGHASH_ALL | SIGHASH_ANYONECANPAY, 0),
+            0xc1
+        );
+        assert_eq!(
+            forkid_sighash_type(SIGHASH_SINGLE, 0x00ab_cdef),
+            0xabcd_ef43
+        );
     }
 }

@@ -102,7 +102,12 @@ pub fn p2wpkh(
 ) -> Result<[u8; 32], SighashError> {
     let spk = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(pubkey_hash));
     SighashCache::new(tx)
-        .p2wpkh_signature_hash(input_index, &spk, Amount::from_sat(value), EcdsaSighashType::All)
+        .p2wpkh_signature_hash(
+            input_index,
+            &spk,
+            Amount::from_sat(value),
+            EcdsaSighashType::All,
+        )
         .map(|h| h.to_byte_array())
         .map_err(|_| SighashError::InputIndex {
             index: input_index,

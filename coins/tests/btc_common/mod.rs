@@ -12,19 +12,27 @@ pub fn vectors_dir() -> PathBuf {
         let nested = dir.join("btc-family");
         return if nested.is_dir() { nested } else { dir };
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/btc-family"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/btc-family"
+    ))
 }
 
 /// Reads a vector file; panics naming the file when it is missing or unreadable.
 pub fn read(name: &str) -> String {
     let path = vectors_dir().join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("vector file {} is missing or unreadable: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "vector file {} is missing or unreadable: {e}",
+            path.display()
+        )
+    })
 }
 
 /// Reads and parses a JSON vector file.
 pub fn json(name: &str) -> serde_json::Value {
-    serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("vector file {name} is not JSON: {e}"))
+    serde_json::from_str(&read(name))
+        .unwrap_or_else(|e| panic!("vector file {name} is not JSON: {e}"))
 }
 
 /// Lists the `.json` files of a vector sub-folder, sorted; panics when there are none.
@@ -37,7 +45,11 @@ pub fn json_files(sub: &str) -> Vec<String> {
         .filter(|n| n.ends_with(".json"))
         .collect();
     names.sort();
-    assert!(!names.is_empty(), "vector folder {} has no JSON files", dir.display());
+    assert!(
+        !names.is_empty(),
+        "vector folder {} has no JSON files",
+        dir.display()
+    );
     names.into_iter().map(|n| format!("{sub}/{n}")).collect()
 }
 
@@ -48,21 +60,28 @@ pub fn unhex(s: &str) -> Vec<u8> {
 
 /// A JSON value as &str, panicking with context.
 pub fn s<'a>(v: &'a serde_json::Value, what: &str) -> &'a str {
-    v.as_str().unwrap_or_else(|| panic!("{what} is not a string: {v}"))
+    v.as_str()
+        .unwrap_or_else(|| panic!("{what} is not a string: {v}"))
 }
 
 /// Parses a decimal coin amount as printed by a JSON float ("74.15", "1e-05", "15713347")
 /// into satoshis, exactly (string arithmetic, no float).
 pub fn coins_to_sat(text: &str) -> u64 {
     let (mantissa, exp) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or_else(|_| panic!("bad exponent {text}"))),
+        Some((m, e)) => (
+            m,
+            e.parse::<i32>()
+                .unwrap_or_else(|_| panic!("bad exponent {text}")),
+        ),
         None => (text, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = format!("{int}{frac}");
     // value = digits * 10^(exp - frac.len()) coins = digits * 10^(exp - frac.len() + 8) sat
     let shift = exp - frac.len() as i32 + 8;
-    let mut value: u128 = digits.parse().unwrap_or_else(|_| panic!("bad amount {text}"));
+    let mut value: u128 = digits
+        .parse()
+        .unwrap_or_else(|_| panic!("bad amount {text}"));
     if shift >= 0 {
         value *= 10u128.pow(shift as u32);
     } else {
