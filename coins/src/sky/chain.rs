@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use secp256k1::PublicKey;
 
+use super::address::Address;
 use super::block::{Block, BlockHeader, SignedBlock};
 use super::hash::Sha256;
 use super::signature::SignatureError;
@@ -153,6 +154,32 @@ pub fn verify_header(head: Option<&BlockHeader>, block: &Block) -> Result<(), Bl
     Ok(())
 }
 
+/// The checks of a block that need no chain state: body hash, every
+/// transaction's structure, and the recovery of every input's signer (the
+/// expensive part, so callers may run it in parallel for many blocks).
+/// Returns the signer addresses per transaction, in input order.
+pub fn recover_block_signers(block: &Block) -> Result<Signers, BlockError> {
+    if block.body.hash() != block.head.body_hash {
+        return Err(BlockError::BodyHashMismatch);
+    }
+    block
+        .body
+        .transactions
+        .iter()
+        .enumerate()
+        .map(|(index, txn)| {
+            let tx_err = |source| BlockError::Transaction { index, source };
+            txn.verify_without_signatures().map_err(tx_err)?;
+            txn.recover_signers().map_err(tx_err)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Signers)
+}
+
+/// The recovered signer of every input of a block, from [`recover_block_signers`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Signers(pub Vec<Vec<Address>>);
+
 /// Checks every transaction of a non-genesis block against `unspent` by the
 /// hard rules and returns what the block changes. `head` is the block before it;
 /// input hours are counted at its time. `ux_hash` is the set's hash before the block.
@@ -162,9 +189,24 @@ pub fn verify_transactions<U: UnspentView>(
     unspent: &U,
     ux_hash: &Sha256,
 ) -> Result<BlockEffects, BlockError> {
+    let signers = recover_block_signers(block)?;
+    verify_transactions_with_signers(head, block, unspent, ux_hash, &signers)
+}
+
+/// [`verify_transactions`] with the signers already recovered.
+pub fn verify_transactions_with_signers<U: UnspentView>(
+    head: &BlockHeader,
+    block: &Block,
+    unspent: &U,
+    ux_hash: &Sha256,
+    signers: &Signers,
+) -> Result<BlockEffects, BlockError> {
     let txns = &block.body.transactions;
     if txns.is_empty() {
         return Err(BlockError::NoTransactions);
+    }
+    if signers.0.len() != txns.len() {
+        return Err(BlockError::BodyHashMismatch);
     }
     let mut spent_in_block: HashSet<Sha256> = HashSet::new();
     let mut txids: HashSet<Sha256> = HashSet::with_capacity(txns.len());
@@ -176,7 +218,6 @@ pub fn verify_transactions<U: UnspentView>(
     };
     for (index, txn) in txns.iter().enumerate() {
         let tx_err = |source| BlockError::Transaction { index, source };
-        txn.verify().map_err(tx_err)?;
         let txid = txn.hash();
         if !txids.insert(txid) {
             return Err(BlockError::DuplicateTransaction);
@@ -191,7 +232,14 @@ pub fn verify_transactions<U: UnspentView>(
             let ux = unspent.get_unspent(input).ok_or(BlockError::UnknownInput)?;
             spent.push(ux);
         }
-        txn.verify_input_signatures(&spent).map_err(tx_err)?;
+        let owners_signed = signers.0[index].len() == spent.len()
+            && spent
+                .iter()
+                .zip(&signers.0[index])
+                .all(|(ux, signer)| ux.body.address == *signer);
+        if !owners_signed {
+            return Err(tx_err(TxError::WrongSigner));
+        }
         verify_coins_spending(&spent, &txn.outputs).map_err(tx_err)?;
         verify_hours_spending(head.time, &spent, &txn.outputs).map_err(tx_err)?;
         let fee = tx_fee(head.time, txn, &spent).map_err(tx_err)?;
@@ -251,6 +299,54 @@ pub fn genesis_effects(block: &Block) -> BlockEffects {
     effects
 }
 
+/// The chain state a new block is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockContext<'a> {
+    /// The current head (`None` before genesis).
+    pub head: Option<&'a BlockHeader>,
+    /// The unspent-set hash now.
+    pub ux_hash: &'a Sha256,
+    /// The block publisher's key.
+    pub publisher: &'a PublicKey,
+    /// The expected genesis block hash.
+    pub genesis: &'a Sha256,
+}
+
+/// Every check of a signed block against the chain state: header, genesis,
+/// unspent-set hash, transactions (with `signers` from
+/// [`recover_block_signers`]; ignored for genesis), header fee, publisher
+/// signature. Returns what the block changes; changes nothing itself.
+pub fn verify_block<U: UnspentView>(
+    ctx: &BlockContext<'_>,
+    signed: &SignedBlock,
+    unspent: &U,
+    signers: &Signers,
+) -> Result<BlockEffects, BlockError> {
+    let block = &signed.block;
+    verify_header(ctx.head, block)?;
+    let effects = match ctx.head {
+        None => {
+            if block.hash() != *ctx.genesis {
+                return Err(BlockError::WrongGenesis);
+            }
+            genesis_effects(block)
+        }
+        Some(head) => {
+            if block.head.ux_hash != *ctx.ux_hash {
+                return Err(BlockError::UxHashMismatch);
+            }
+            let effects =
+                verify_transactions_with_signers(head, block, unspent, ctx.ux_hash, signers)?;
+            if effects.fee != block.head.fee {
+                return Err(BlockError::FeeMismatch);
+            }
+            effects
+        }
+    };
+    signed.verify_signature(ctx.publisher)?;
+    Ok(effects)
+}
+
 /// An in-memory unspent set with its running hash: enough to replay a chain.
 #[derive(Debug, Clone, Default)]
 pub struct UnspentSet {
@@ -304,28 +400,19 @@ impl UnspentSet {
         publisher: &PublicKey,
         genesis: &Sha256,
     ) -> Result<BlockEffects, BlockError> {
-        let block = &signed.block;
-        verify_header(self.head.as_ref(), block)?;
-        let effects = match &self.head {
-            None => {
-                if block.hash() != *genesis {
-                    return Err(BlockError::WrongGenesis);
-                }
-                genesis_effects(block)
-            }
-            Some(head) => {
-                if block.head.ux_hash != self.ux_hash {
-                    return Err(BlockError::UxHashMismatch);
-                }
-                let effects = verify_transactions(head, block, self, &self.ux_hash)?;
-                if effects.fee != block.head.fee {
-                    return Err(BlockError::FeeMismatch);
-                }
-                effects
-            }
+        let signers = if self.head.is_some() {
+            recover_block_signers(&signed.block)?
+        } else {
+            Signers::default()
         };
-        signed.verify_signature(publisher)?;
-        self.commit(block, &effects);
+        let ctx = BlockContext {
+            head: self.head.as_ref(),
+            ux_hash: &self.ux_hash,
+            publisher,
+            genesis,
+        };
+        let effects = verify_block(&ctx, signed, self, &signers)?;
+        self.commit(&signed.block, &effects);
         Ok(effects)
     }
 

@@ -168,6 +168,14 @@ codec_struct!(Transaction {
     outputs <= 65535,
 });
 
+/// Which signatures [`Transaction::check_rules`] recovers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SigCheck {
+    All,
+    AllowEmpty,
+    Skip,
+}
+
 /// Size of a transaction with `n_in` inputs and `n_out` outputs.
 pub fn tx_size(n_in: usize, n_out: usize) -> usize {
     49 + 97 * n_in + 37 * n_out
@@ -279,7 +287,39 @@ impl Transaction {
         self.verify_structure(true)
     }
 
+    /// `Verify()` minus signature recovery, for callers that recover every
+    /// input's signer once themselves (block validation, see
+    /// [`recover_signers`](Transaction::recover_signers)).
+    pub fn verify_without_signatures(&self) -> Result<(), TxError> {
+        self.check_rules(SigCheck::Skip)
+    }
+
     fn verify_structure(&self, unsigned: bool) -> Result<(), TxError> {
+        self.check_rules(if unsigned {
+            SigCheck::AllowEmpty
+        } else {
+            SigCheck::All
+        })
+    }
+
+    /// The address that signed each input (recovered from its signature).
+    pub fn recover_signers(&self) -> Result<Vec<Address>, TxError> {
+        if self.sigs.len() != self.inputs.len() {
+            return Err(TxError::SigCountMismatch);
+        }
+        self.sigs
+            .iter()
+            .zip(&self.inputs)
+            .map(|(sig, input)| {
+                let hash = add_sha256(&self.inner_hash, input);
+                super::signature::recover_pubkey(&hash, sig)
+                    .map(|pk| Address::from_pubkey(&pk))
+                    .map_err(TxError::Signature)
+            })
+            .collect()
+    }
+
+    fn check_rules(&self, sigs: SigCheck) -> Result<(), TxError> {
         if self.inputs.is_empty() {
             return Err(TxError::NoInputs);
         }
@@ -311,7 +351,7 @@ impl Transaction {
             return Err(TxError::DuplicateOutput);
         }
         for (i, sig) in self.sigs.iter().enumerate() {
-            if unsigned && sig.is_zero() {
+            if sigs == SigCheck::Skip || (sigs == SigCheck::AllowEmpty && sig.is_zero()) {
                 continue;
             }
             let hash = add_sha256(&self.inner_hash, &self.inputs[i]);
