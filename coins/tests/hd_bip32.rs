@@ -20,7 +20,7 @@ use skyx_coins::hd::{
 };
 
 #[test]
-fn bip32_vectors_1_to_4() {
+fn hd_bip32_vectors_1_to_4() {
     let doc = read_json("bip/bip32-vectors.json");
     let vectors = arr_of(&doc, "vectors");
     let mut keys = 0;
@@ -114,7 +114,7 @@ fn expected_error(reason: &str) -> fn(&HdError) -> bool {
 }
 
 #[test]
-fn bip32_vector_5_invalid_keys_are_rejected() {
+fn hd_bip32_vector_5_invalid_keys_are_rejected() {
     let doc = read_json("bip/bip32-vectors.json");
     let v5 = arr_of(&doc, "vectors")
         .iter()
@@ -135,7 +135,7 @@ fn bip32_vector_5_invalid_keys_are_rejected() {
 }
 
 #[test]
-fn slip132_version_bytes() {
+fn hd_slip132_version_bytes() {
     let doc = read_json("bip/slip132-version-bytes.json");
     let rows = arr_of(&doc, "version_bytes");
     assert_eq!(rows.len(), 13);
@@ -233,7 +233,7 @@ fn slip132_version_bytes() {
 }
 
 #[test]
-fn slip44_coin_types() {
+fn hd_slip44_coin_types() {
     let doc = read_json("bip/slip44-coin-types.json");
     let rows = arr_of(&doc, "coin_types");
     assert_eq!(rows.len(), 8);

@@ -19,7 +19,7 @@ use skyx_coins::hd::{
 const NOT_IN_CRATE: [&str; 2] = ["russian", "turkish"];
 
 #[test]
-fn english_word_list_matches_the_crate() {
+fn hd_english_word_list_matches_the_crate() {
     let text = read_text("bip/bip39-english.txt");
     let words: Vec<&str> = text.lines().collect();
     assert_eq!(words.len(), 2048);
@@ -27,7 +27,7 @@ fn english_word_list_matches_the_crate() {
 }
 
 #[test]
-fn all_bip39_vectors() {
+fn hd_all_bip39_vectors() {
     let doc = read_json("bip/bip39-vectors.json");
     let langs = doc.as_object().expect("bip39-vectors.json is an object");
     assert_eq!(langs.len(), 12, "expected 12 languages");

@@ -42,7 +42,7 @@ fn both(key: &Xpriv, versions: KeyVersions) -> (String, String) {
 }
 
 #[test]
-fn bip49_example() {
+fn hd_bip49_example() {
     let v = read_json("bip/bip49-vectors.json");
     let seed = seed_from_mnemonic(str_of(&v, "mnemonic"), str_of(&v, "passphrase")).unwrap();
     let versions =
@@ -92,7 +92,7 @@ fn bip49_example() {
 }
 
 #[test]
-fn bip84_example() {
+fn hd_bip84_example() {
     let v = read_json("bip/bip84-vectors.json");
     let seed = seed_from_mnemonic(str_of(&v, "mnemonic"), str_of(&v, "passphrase")).unwrap();
     let versions =
@@ -143,7 +143,7 @@ fn bip84_example() {
 }
 
 #[test]
-fn bip86_example() {
+fn hd_bip86_example() {
     let v = read_json("bip/bip86-vectors.json");
     let seed = seed_from_mnemonic(str_of(&v, "mnemonic"), str_of(&v, "passphrase")).unwrap();
     let master = master_key(&seed).unwrap();
@@ -336,7 +336,7 @@ fn check_multicoin_row(row: &Value) -> usize {
 }
 
 #[test]
-fn multicoin_rows() {
+fn hd_multicoin_rows() {
     let doc = read_json("bip/bip44-49-84-86-multicoin.json");
     let by_purpose = doc["by_purpose"].as_object().expect("by_purpose object");
     let expected_rows = [("44", 11), ("49", 5), ("84", 5), ("86", 3)];
@@ -359,7 +359,7 @@ fn multicoin_rows() {
 }
 
 #[test]
-fn unsupported_purposes_are_errors() {
+fn hd_unsupported_purposes_are_errors() {
     for coin in [
         HdCoin::Dogecoin,
         HdCoin::BitcoinCash,

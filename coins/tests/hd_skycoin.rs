@@ -26,7 +26,7 @@ use skyx_coins::hd::{
 };
 
 #[test]
-fn seed_bip32_goldens() {
+fn hd_seed_bip32_goldens() {
     let mut keys = 0;
     for n in 0..10 {
         let file = format!("skycoin/cipher/seed-bip32-{n:04}.golden");
@@ -117,7 +117,7 @@ fn bip44_cli_cases() -> Vec<(String, String, String)> {
 }
 
 #[test]
-fn cli_bip44_goldens_public_keys() {
+fn hd_cli_bip44_goldens_public_keys() {
     for (golden, mnemonic, passphrase) in bip44_cli_cases() {
         let doc = read_json(&format!("skycoin/cli/{golden}"));
         assert_eq!(
@@ -207,7 +207,7 @@ fn check_wallet_entry(file: &str, account: &Account, change: u32, e: &Value) -> 
 }
 
 #[test]
-fn bip44_wallet_files() {
+fn hd_bip44_wallet_files() {
     let mut n = 0;
     for file in [
         "test5-bip44.wlt",
@@ -221,7 +221,7 @@ fn bip44_wallet_files() {
 }
 
 #[test]
-fn xpub_wallet_children() {
+fn hd_xpub_wallet_children() {
     let wlt = read_json("skycoin/wallets/testdata/xpub-test.wlt");
     let golden = read_json("skycoin/cli/create-wallet-xpub.golden");
     for (doc, pub_field) in [(&wlt, "public"), (&golden, "public_key")] {

@@ -157,6 +157,56 @@ impl FromStr for HdNetwork {
     }
 }
 
+impl HdCoin {
+    /// The matching Bitcoin-family coin of [`crate::btc`], `None` for Skycoin.
+    pub const fn btc_coin(self) -> Option<crate::btc::Coin> {
+        use crate::btc::Coin;
+        match self {
+            HdCoin::Bitcoin => Some(Coin::Btc),
+            HdCoin::Litecoin => Some(Coin::Ltc),
+            HdCoin::Dogecoin => Some(Coin::Doge),
+            HdCoin::BitcoinCash => Some(Coin::Bch),
+            HdCoin::BitcoinSv => Some(Coin::Bsv),
+            HdCoin::Skycoin => None,
+        }
+    }
+}
+
+impl From<crate::btc::Coin> for HdCoin {
+    fn from(coin: crate::btc::Coin) -> Self {
+        use crate::btc::Coin;
+        match coin {
+            Coin::Btc => HdCoin::Bitcoin,
+            Coin::Ltc => HdCoin::Litecoin,
+            Coin::Doge => HdCoin::Dogecoin,
+            Coin::Bch => HdCoin::BitcoinCash,
+            Coin::Bsv => HdCoin::BitcoinSv,
+        }
+    }
+}
+
+impl From<crate::btc::Network> for HdNetwork {
+    fn from(network: crate::btc::Network) -> Self {
+        use crate::btc::Network;
+        match network {
+            Network::Mainnet => HdNetwork::Mainnet,
+            Network::Testnet => HdNetwork::Testnet,
+            Network::Regtest => HdNetwork::Regtest,
+        }
+    }
+}
+
+impl From<HdNetwork> for crate::btc::Network {
+    fn from(network: HdNetwork) -> Self {
+        use crate::btc::Network;
+        match network {
+            HdNetwork::Mainnet => Network::Mainnet,
+            HdNetwork::Testnet => Network::Testnet,
+            HdNetwork::Regtest => Network::Regtest,
+        }
+    }
+}
+
 /// A coin symbol that is not one of BTC, LTC, DOGE, BCH, BSV, SKY.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown coin {0:?}; expected BTC, LTC, DOGE, BCH, BSV or SKY")]
@@ -180,5 +230,26 @@ mod tests {
         assert_eq!("doge".parse::<HdCoin>(), Ok(HdCoin::Dogecoin));
         assert!("xyz".parse::<HdCoin>().is_err());
         assert_eq!("Regtest".parse::<HdNetwork>(), Ok(HdNetwork::Regtest));
+        for coin in crate::btc::Coin::ALL {
+            let hd = HdCoin::from(coin);
+            assert_eq!(hd.btc_coin(), Some(coin));
+            assert_eq!(
+                hd.coin_type(HdNetwork::Mainnet),
+                crate::btc::params(coin, crate::btc::Network::Mainnet)
+                    .unwrap()
+                    .bip44_coin_type
+            );
+        }
+        assert_eq!(HdCoin::Skycoin.btc_coin(), None);
+        for network in crate::btc::Network::ALL {
+            assert_eq!(crate::btc::Network::from(HdNetwork::from(network)), network);
+            for coin in crate::btc::Coin::ALL {
+                let p = crate::btc::params(coin, network).unwrap();
+                assert_eq!(
+                    HdCoin::from(coin).coin_type(network.into()),
+                    p.bip44_coin_type
+                );
+            }
+        }
     }
 }
