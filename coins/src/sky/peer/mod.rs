@@ -10,6 +10,9 @@ mod intro;
 mod message;
 mod useragent;
 
+#[cfg(test)]
+mod tests;
+
 pub use disconnect::DisconnectReason;
 pub use frame::{
     decode_frame, decode_frame_limited, encode_frame, LENGTH_PREFIX_SIZE,
