@@ -22,6 +22,8 @@ use super::PeerError;
 pub const PUBKEY_LEN: usize = 33;
 /// Bytes of the encoded [`TxnVerifyParams`].
 pub const VERIFY_TXN_LEN: usize = 9;
+/// Bytes of the genesis hash at the end of `extra`.
+const HASH_LEN: usize = 32;
 /// Smallest burn factor a peer may announce (`params.MinBurnFactor`).
 pub const MIN_BURN_FACTOR: u32 = 2;
 /// Smallest max transaction size a peer may announce (`params.MinTransactionSize`).
@@ -88,9 +90,9 @@ impl ExtraFields {
         let rest = r.take(r.remaining()).ok()?;
         let (genesis_hash, trailing) = match rest.len() {
             0 => (None, Vec::new()),
-            n if n < Sha256::ZERO.0.len() => return None,
+            n if n < HASH_LEN => return None,
             _ => {
-                let (hash, trailing) = rest.split_at(Sha256::ZERO.0.len());
+                let (hash, trailing) = rest.split_at(HASH_LEN);
                 (Some(Sha256::from_slice(hash).ok()?), trailing.to_vec())
             }
         };
@@ -105,7 +107,7 @@ impl ExtraFields {
 
     fn len(&self) -> usize {
         let tail = match self.genesis_hash {
-            Some(_) => 32 + self.trailing.len(),
+            Some(_) => HASH_LEN + self.trailing.len(),
             None => 0,
         };
         PUBKEY_LEN + VERIFY_TXN_LEN + self.user_agent.encoded_size() + tail
@@ -362,7 +364,7 @@ pub fn verify_introduction(
     let tail = r
         .take(r.remaining())
         .map_err(|_| DisconnectReason::InvalidExtraData)?;
-    let genesis_hash = match tail.first_chunk::<32>() {
+    let genesis_hash = match tail.first_chunk::<HASH_LEN>() {
         Some(hash) => Some(Sha256(*hash)),
         None if tail.is_empty() => None,
         None => return Err(DisconnectReason::InvalidExtraData),

@@ -9,6 +9,7 @@ use crate::sky::hash::Sha256;
 use crate::sky::transaction::Transaction;
 
 use super::disconnect::DisconnectReason;
+use super::frame::{LENGTH_PREFIX_SIZE, MAX_OUTGOING_MESSAGE_LENGTH, MESSAGE_ID_SIZE};
 use super::intro::Introduction;
 use super::PeerError;
 
@@ -75,6 +76,23 @@ impl Decode for PeerAddr {
     }
 }
 
+/// Keeps the first items of `items`, at most `cap` of them, that fit with
+/// their count prefix in a frame of [`MAX_OUTGOING_MESSAGE_LENGTH`] (what
+/// the reference's `NewGive*Message` and `NewGet/AnnounceTxnsMessage` do).
+fn fit_outgoing<T: Encode>(mut items: Vec<T>, cap: usize) -> Vec<T> {
+    items.truncate(cap);
+    let mut size = LENGTH_PREFIX_SIZE + MESSAGE_ID_SIZE + 4;
+    let keep = items
+        .iter()
+        .take_while(|item| {
+            size += item.encoded_size();
+            size <= MAX_OUTGOING_MESSAGE_LENGTH
+        })
+        .count();
+    items.truncate(keep);
+    items
+}
+
 /// `GIVP`: peers the sender knows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GivePeers {
@@ -82,6 +100,15 @@ pub struct GivePeers {
     pub peers: Vec<PeerAddr>,
 }
 codec_struct!(GivePeers { peers <= 512 });
+
+impl GivePeers {
+    /// The first peers that fit in one outgoing message.
+    pub fn fitting(peers: Vec<PeerAddr>) -> GivePeers {
+        GivePeers {
+            peers: fit_outgoing(peers, MAX_GIVE_PEERS),
+        }
+    }
+}
 
 /// `GETB`: asks for blocks after `last_block`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,6 +131,15 @@ pub struct GiveBlocks {
 }
 codec_struct!(GiveBlocks { blocks <= 128 });
 
+impl GiveBlocks {
+    /// The first blocks that fit in one outgoing message.
+    pub fn fitting(blocks: Vec<SignedBlock>) -> GiveBlocks {
+        GiveBlocks {
+            blocks: fit_outgoing(blocks, MAX_GIVE_BLOCKS),
+        }
+    }
+}
+
 /// `ANNB`: the sender's head sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AnnounceBlocks {
@@ -120,6 +156,15 @@ pub struct GetTxns {
 }
 codec_struct!(GetTxns { txids <= 256 });
 
+impl GetTxns {
+    /// The first txids that fit in one outgoing message.
+    pub fn fitting(txids: Vec<Sha256>) -> GetTxns {
+        GetTxns {
+            txids: fit_outgoing(txids, MAX_TXNS),
+        }
+    }
+}
+
 /// `ANNT`: the sender has these unconfirmed transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnnounceTxns {
@@ -128,6 +173,15 @@ pub struct AnnounceTxns {
 }
 codec_struct!(AnnounceTxns { txids <= 256 });
 
+impl AnnounceTxns {
+    /// The first txids that fit in one outgoing message.
+    pub fn fitting(txids: Vec<Sha256>) -> AnnounceTxns {
+        AnnounceTxns {
+            txids: fit_outgoing(txids, MAX_TXNS),
+        }
+    }
+}
+
 /// `GIVT`: unconfirmed transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GiveTxns {
@@ -135,6 +189,15 @@ pub struct GiveTxns {
     pub transactions: Vec<Transaction>,
 }
 codec_struct!(GiveTxns { transactions <= 256 });
+
+impl GiveTxns {
+    /// The first transactions that fit in one outgoing message.
+    pub fn fitting(transactions: Vec<Transaction>) -> GiveTxns {
+        GiveTxns {
+            transactions: fit_outgoing(transactions, MAX_TXNS),
+        }
+    }
+}
 
 /// `DISC`: the sender is closing the connection.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -963,3 +963,56 @@ fn encoded_sizes_match_the_bytes() {
         assert_eq!(i.encoded_size(), encode(&i).len());
     }
 }
+
+#[test]
+fn outgoing_lists_are_cut_to_fit_one_frame() {
+    let peer = PeerAddr {
+        ip: Ipv4Addr::new(10, 0, 0, 1),
+        port: 6000,
+    };
+    assert_eq!(
+        GivePeers::fitting(vec![peer; MAX_GIVE_PEERS + 88])
+            .peers
+            .len(),
+        MAX_GIVE_PEERS
+    );
+    assert_eq!(
+        GetTxns::fitting(vec![Sha256::ZERO; MAX_TXNS + 1])
+            .txids
+            .len(),
+        MAX_TXNS
+    );
+    assert_eq!(AnnounceTxns::fitting(Vec::new()).txids.len(), 0);
+
+    // A transaction of the golden GIVT made large by repeating its outputs.
+    let Ok(Message::GiveTxns(givt)) =
+        Message::decode_body(*b"GIVT", &golden("give-txns-msg.golden"))
+    else {
+        panic!("give-txns-msg.golden is not GIVT")
+    };
+    let mut big = givt.transactions[0].clone();
+    let output = big.outputs[0];
+    big.outputs = vec![output; 2000];
+    let size = big.encoded_size();
+    let room = MAX_OUTGOING_MESSAGE_LENGTH - (LENGTH_PREFIX_SIZE + MESSAGE_ID_SIZE + 4);
+    let fits = room / size;
+    let m = GiveTxns::fitting(vec![big.clone(); fits + 2]);
+    assert_eq!(m.transactions.len(), fits);
+    let frame = encode_frame(&Message::GiveTxns(m.clone())).unwrap();
+    assert!(frame.len() <= MAX_OUTGOING_MESSAGE_LENGTH);
+    assert!(frame.len() + size > MAX_OUTGOING_MESSAGE_LENGTH);
+    let mut one_more = m;
+    one_more.transactions.push(big);
+    assert!(matches!(
+        encode_frame(&Message::GiveTxns(one_more)),
+        Err(PeerError::OutgoingTooLarge { .. })
+    ));
+
+    let Ok(Message::GiveBlocks(givb)) =
+        Message::decode_body(*b"GIVB", &golden("give-blocks-msg.golden"))
+    else {
+        panic!("give-blocks-msg.golden is not GIVB")
+    };
+    let blocks: Vec<SignedBlock> = (0..100).flat_map(|_| givb.blocks.clone()).collect();
+    assert_eq!(GiveBlocks::fitting(blocks).blocks.len(), MAX_GIVE_BLOCKS);
+}
