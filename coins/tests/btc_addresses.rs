@@ -8,6 +8,9 @@
 //! * `bip173-bech32-vectors.json`, `bip350-bech32m-vectors.json`
 //! * `address-vectors-bip_utils.json`
 //! * `wallet-core-registry-btc-family.json`
+//! * `bip341-wallet-test-vectors.json` (the `scriptPubKey` part: internal key and merkle
+//!   root → output key → address; taproot spending is not built, so `keyPathSpending`
+//!   is only counted)
 
 mod btc_common;
 
@@ -406,4 +409,63 @@ fn btc_wallet_core_registry_agrees() {
             "{coin}: no {legacy}"
         );
     }
+}
+
+#[test]
+fn btc_bip341_taproot_outputs() {
+    use bitcoin::secp256k1::XOnlyPublicKey;
+    let v = json("bip341-wallet-test-vectors.json");
+    let secp = Secp256k1::verification_only();
+    let btc = p(Coin::Btc, Network::Mainnet);
+    let cases = v["scriptPubKey"].as_array().unwrap();
+    assert_eq!(cases.len(), 7);
+    for c in cases {
+        let internal =
+            XOnlyPublicKey::from_slice(&unhex(s(&c["given"]["internalPubkey"], "key"))).unwrap();
+        let expected = s(&c["expected"]["bip350Address"], "address");
+        let spk = s(&c["expected"]["scriptPubKey"], "spk");
+        let addr = match c["intermediary"]["merkleRoot"].as_str() {
+            None => Address::p2tr(btc, &secp, internal).unwrap(),
+            Some(root) => {
+                let root: [u8; 32] = unhex(root).try_into().unwrap();
+                Address::p2tr_with_merkle_root(btc, &secp, internal, root).unwrap()
+            }
+        };
+        assert_eq!(addr.kind(), AddressKind::P2tr);
+        assert_eq!(addr.to_string(), expected);
+        assert_eq!(hex::encode(addr.script_pubkey().as_bytes()), spk);
+        assert_eq!(Address::parse(btc, expected).unwrap(), addr);
+        let tweaked = unhex(s(&c["intermediary"]["tweakedPubkey"], "tweaked"));
+        assert_eq!(
+            Address::from_witness_program(btc, 1, &tweaked).unwrap(),
+            addr
+        );
+    }
+    assert_eq!(v["keyPathSpending"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn btc_address_kind_serializes_snake_case() {
+    let kinds = [
+        (AddressKind::P2pkh, "p2pkh"),
+        (AddressKind::P2sh, "p2sh"),
+        (AddressKind::P2wpkh, "p2wpkh"),
+        (AddressKind::P2wsh, "p2wsh"),
+        (AddressKind::P2tr, "p2tr"),
+        (AddressKind::WitnessUnknown, "witness_unknown"),
+    ];
+    for (kind, name) in kinds {
+        assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
+        assert_eq!(kind.to_string(), name);
+        assert_eq!(
+            serde_json::from_str::<AddressKind>(&format!("\"{name}\"")).unwrap(),
+            kind
+        );
+    }
+    let btc = p(Coin::Btc, Network::Mainnet);
+    let addr = Address::parse(btc, "1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2mo").unwrap();
+    assert_eq!(
+        serde_json::to_string(&addr).unwrap(),
+        "\"1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2mo\""
+    );
 }

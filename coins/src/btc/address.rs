@@ -12,8 +12,8 @@ use bitcoin::bech32::{segwit, Bech32, Bech32m, Fe32, Hrp};
 use bitcoin::hashes::{hash160, Hash};
 use bitcoin::secp256k1::{PublicKey, Secp256k1, Verification, XOnlyPublicKey};
 use bitcoin::{
-    PubkeyHash, Script, ScriptBuf, ScriptHash, WPubkeyHash, WScriptHash, WitnessProgram,
-    WitnessVersion,
+    PubkeyHash, Script, ScriptBuf, ScriptHash, TapNodeHash, WPubkeyHash, WScriptHash,
+    WitnessProgram, WitnessVersion,
 };
 use serde::{Deserialize, Serialize, Serializer};
 use thiserror::Error;
@@ -118,8 +118,8 @@ pub enum AddressError {
     /// A base58 version byte that no known chain uses for addresses.
     #[error("unknown address version byte {0:#04x}")]
     UnknownVersion(u8),
-    /// A bech32 human-readable part that no known chain uses.
-    #[error("unknown bech32 prefix {0:?}")]
+    /// A bech32 human-readable part or cashaddr prefix that no known chain uses.
+    #[error("unknown address prefix {0:?}")]
     UnknownHrp(String),
     /// A cashaddr type that is neither P2PKH nor P2SH.
     #[error("unknown cashaddr type {0}")]
@@ -248,6 +248,23 @@ impl Address {
         ))
     }
 
+    /// Taproot output committing to a script tree with this merkle root (BIP341 tweak).
+    pub fn p2tr_with_merkle_root<C: Verification>(
+        params: &'static ChainParams,
+        secp: &Secp256k1<C>,
+        internal_key: XOnlyPublicKey,
+        merkle_root: [u8; 32],
+    ) -> Result<Address, AddressError> {
+        require_segwit(params)?;
+        let root = TapNodeHash::from_byte_array(merkle_root);
+        let program = WitnessProgram::p2tr(secp, internal_key, Some(root));
+        Ok(Self::witness_unchecked(
+            params,
+            1,
+            program.program().as_bytes().to_vec(),
+        ))
+    }
+
     /// A segwit program of any version; checks version and program length.
     pub fn from_witness_program(
         params: &'static ChainParams,
@@ -284,20 +301,9 @@ impl Address {
             if s.contains(':') || !base58_alphabet {
                 return parse_cashaddr(params, prefix, s);
             }
-        } else if s.contains(':') {
-            if let Some(p) = all_params().iter().find(|p| {
-                p.cashaddr_prefix
-                    .is_some_and(|c| lower.starts_with(&format!("{c}:")))
-            }) {
-                // A cashaddr of another chain: say which, if it decodes.
-                if let Some(c) = p.cashaddr_prefix {
-                    if cashaddr::decode(s, c).is_ok() {
-                        return Err(AddressError::WrongNetwork {
-                            expected: params.name,
-                            found: chains_matching(|q| q.cashaddr_prefix == Some(c)),
-                        });
-                    }
-                }
+        } else if s.contains(':') || !s.chars().all(is_base58_char) {
+            if let Some(err) = foreign_cashaddr(params, s) {
+                return Err(err);
             }
         }
         let single_case = !(s.bytes().any(|b| b.is_ascii_lowercase())
@@ -401,6 +407,18 @@ impl Serialize for Address {
 pub fn p2wpkh_script(pk: &PublicKey) -> ScriptBuf {
     let hash = hash160::Hash::hash(&pk.serialize()).to_byte_array();
     ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(hash))
+}
+
+/// A cashaddr valid on some other chain: the "wrong network" error naming it.
+fn foreign_cashaddr(params: &'static ChainParams, s: &str) -> Option<AddressError> {
+    all_params()
+        .iter()
+        .filter_map(|p| p.cashaddr_prefix)
+        .find(|prefix| cashaddr::decode(s, prefix).is_ok())
+        .map(|prefix| AddressError::WrongNetwork {
+            expected: params.name,
+            found: chains_matching(|q| q.cashaddr_prefix == Some(prefix)),
+        })
 }
 
 fn require_segwit(params: &'static ChainParams) -> Result<(), AddressError> {
@@ -598,13 +616,13 @@ fn parse_cashaddr(
             encoding: Encoding::CashAddr,
             ch,
         },
-        CashAddrError::WrongPrefix { found, expected } => {
+        CashAddrError::WrongPrefix { found, .. } => {
             let others = chains_matching(|p| p.cashaddr_prefix == Some(found.as_str()));
             if others.is_empty() {
                 AddressError::UnknownHrp(found)
             } else {
                 AddressError::WrongNetwork {
-                    expected,
+                    expected: params.name,
                     found: others,
                 }
             }
@@ -666,6 +684,23 @@ mod tests {
             })
         ));
         assert_eq!(Address::parse(btc, ""), Err(AddressError::Empty));
+        let bch_addr = "bitcoincash:qrvcdmgpk73zyfd8pmdl9wnuld36zh9n4gms8s0u59";
+        let bsv = params(Coin::Bsv, Network::Mainnet).unwrap();
+        assert_eq!(
+            Address::parse(bsv, bch_addr),
+            Err(AddressError::WrongNetwork {
+                expected: "bsv mainnet",
+                found: "bch mainnet".into()
+            })
+        );
+        let bch_test = params(Coin::Bch, Network::Testnet).unwrap();
+        assert_eq!(
+            Address::parse(bch_test, bch_addr),
+            Err(AddressError::WrongNetwork {
+                expected: "bch testnet",
+                found: "bch mainnet".into()
+            })
+        );
         let pk = PublicKey::from_slice(&[2u8; 33]);
         if let Ok(pk) = pk {
             assert_eq!(

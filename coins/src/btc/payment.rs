@@ -158,6 +158,14 @@ pub enum PaymentError {
     /// A segwit UTXO whose key is marked uncompressed.
     #[error("input {0} is segwit but its key is uncompressed")]
     UncompressedSegwitKey(usize),
+    /// The transaction and the UTXO list have different lengths.
+    #[error("{utxos} UTXOs given for {inputs} inputs")]
+    InputCountMismatch {
+        /// UTXOs given.
+        utxos: usize,
+        /// Inputs of the transaction.
+        inputs: usize,
+    },
     /// Sums of amounts overflow.
     #[error("amounts overflow")]
     AmountOverflow,
@@ -316,10 +324,10 @@ pub fn sign_transaction<C: Signing>(
     utxos: &[Utxo],
 ) -> Result<(), PaymentError> {
     if utxos.len() != tx.input.len() {
-        return Err(PaymentError::Sighash(SighashError::InputIndex {
-            index: utxos.len(),
+        return Err(PaymentError::InputCountMismatch {
+            utxos: utxos.len(),
             inputs: tx.input.len(),
-        }));
+        });
     }
     let unsigned = tx.clone();
     for (i, u) in utxos.iter().enumerate() {
