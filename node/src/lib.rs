@@ -7,3 +7,7 @@
 pub mod bolt;
 pub mod chainfile;
 pub mod devnet;
+pub mod error;
+pub mod import;
+pub mod mempool;
+pub mod store;

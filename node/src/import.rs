@@ -1,0 +1,224 @@
+//! `skyx node import`: loads a chain file (or a reference node's `data.db`)
+//! into the store, validating every block.
+//!
+//! Blocks are read in batches; the stateless checks of a batch (body hash,
+//! transaction structure, recovery of every input's signer — the expensive
+//! part) run on all cores with rayon while the previous batch is written, so
+//! the single writer only does the unspent-set checks and the write. Each
+//! batch is one durable transaction of whole blocks: an interrupted import
+//! resumes after the last committed block.
+
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::mpsc;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use skyx_coins::sky::block::SignedBlock;
+use skyx_coins::sky::chain::{recover_block_signers, Signers};
+
+use crate::chainfile::{ChainFileReader, ChainSpec};
+use crate::error::NodeError;
+use crate::store::ChainStore;
+
+/// Blocks per write transaction (and per parallel verification batch).
+pub const BATCH_BLOCKS: usize = 256;
+
+/// Upper bound of transactions per batch, so huge blocks keep batches small.
+pub const BATCH_TXS: usize = 8_192;
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ImportSummary {
+    /// Blocks already in the store and skipped (resume).
+    pub skipped: u64,
+    /// Blocks validated and written.
+    pub imported: u64,
+    /// Transactions in the written blocks.
+    pub transactions: u64,
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+pub fn progress_bar(len: Option<u64>, what: &str) -> ProgressBar {
+    let bar = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} blocks ({per_sec})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Imports the chain file at `path` into the store in `data_dir` (created
+/// for the file's chain when new).
+pub fn import_chain_file(
+    data_dir: &Path,
+    path: &Path,
+) -> Result<(ChainStore, ImportSummary), NodeError> {
+    let file = std::fs::File::open(path)?;
+    let reader = ChainFileReader::new(BufReader::new(file))?;
+    let spec = reader.spec().clone();
+    let store = ChainStore::open(data_dir, Some(&spec))?;
+    let bar = progress_bar(None, "import");
+    let blocks = reader.map(|b| b.map_err(NodeError::from));
+    let summary = import_blocks(&store, blocks, &bar)?;
+    bar.finish_and_clear();
+    Ok((store, summary))
+}
+
+/// Imports a reference node's BoltDB `data.db` (blocks, then its
+/// unconfirmed transactions into the mempool table).
+pub fn import_reference_db(
+    data_dir: &Path,
+    path: &Path,
+) -> Result<(ChainStore, ImportSummary), NodeError> {
+    let db = crate::bolt::skycoin::read_reference_db(path)
+        .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?;
+    let store = ChainStore::open(data_dir, Some(&ChainSpec::mainnet()))?;
+    let bar = progress_bar(Some(db.blocks.len() as u64), "import");
+    let summary = import_blocks(&store, db.blocks.into_iter().map(Ok), &bar)?;
+    bar.finish_and_clear();
+    for u in db.unconfirmed {
+        store.put_unconfirmed(&crate::mempool::UnconfirmedTxn {
+            txn: u.txn,
+            received: u.received,
+            checked: u.checked,
+            announced: u.announced,
+            is_valid: u.is_valid,
+        })?;
+    }
+    Ok((store, summary))
+}
+
+/// Whether `path` looks like a BoltDB file rather than a JSONL chain file.
+pub fn is_bolt_file(path: &Path) -> Result<bool, NodeError> {
+    use std::io::Read;
+    let mut head = [0u8; 32];
+    let mut f = std::fs::File::open(path)?;
+    let n = f.read(&mut head)?;
+    // BoltDB's first page is a meta page whose magic 0xED0CDAED follows the
+    // 16-byte page header; a chain file starts with '{'.
+    Ok(n >= 20 && head[16..20] == 0xED0C_DAEDu32.to_le_bytes())
+}
+
+/// Validates and writes blocks from any source, resuming after the store's
+/// head: blocks at or below it must be the stored ones and are skipped.
+pub fn import_blocks<I>(
+    store: &ChainStore,
+    blocks: I,
+    bar: &ProgressBar,
+) -> Result<ImportSummary, NodeError>
+where
+    I: Iterator<Item = Result<SignedBlock, NodeError>> + Send,
+{
+    let mut summary = ImportSummary::default();
+    let height = store.height();
+    let (tx, rx) = mpsc::sync_channel::<Result<Vec<(SignedBlock, Signers)>, NodeError>>(2);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_BLOCKS);
+            let mut txs = 0usize;
+            let mut skipped = 0u64;
+            let flush = |batch: &mut Vec<SignedBlock>| -> bool {
+                let verified: Result<Vec<_>, NodeError> = std::mem::take(batch)
+                    .into_par_iter()
+                    .map(|b| {
+                        let signers = if b.block.seq() == 0 {
+                            Signers::default()
+                        } else {
+                            recover_block_signers(&b.block).map_err(|source| NodeError::InvalidBlock {
+                                seq: b.block.seq(),
+                                source,
+                            })?
+                        };
+                        Ok((b, signers))
+                    })
+                    .collect();
+                tx.send(verified).is_ok()
+            };
+            for item in blocks {
+                let block = match item {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return skipped;
+                    }
+                };
+                if height.is_some_and(|h| block.block.seq() <= h) {
+                    match store.block_hash(block.block.seq()) {
+                        Ok(Some(h)) if h == block.block.hash() => {
+                            skipped += 1;
+                            continue;
+                        }
+                        Ok(_) => {
+                            let _ = tx.send(Err(NodeError::Invalid(format!(
+                                "block {} differs from the stored block at that height: the file is another chain",
+                                block.block.seq()
+                            ))));
+                            return skipped;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return skipped;
+                        }
+                    }
+                }
+                txs += block.block.body.transactions.len();
+                batch.push(block);
+                if (batch.len() >= BATCH_BLOCKS || txs >= BATCH_TXS) && !flush(&mut batch) {
+                    return skipped;
+                }
+                if batch.is_empty() {
+                    txs = 0;
+                }
+            }
+            if !batch.is_empty() {
+                flush(&mut batch);
+            }
+            skipped
+        });
+        let mut result = Ok(());
+        for verified in rx {
+            let batch = match verified {
+                Ok(b) => b,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let n_txs: usize = batch
+                .iter()
+                .map(|(b, _)| b.block.body.transactions.len())
+                .sum();
+            match store.apply_blocks(batch) {
+                Ok(applied) => {
+                    summary.imported += applied.len() as u64;
+                    summary.transactions += n_txs as u64;
+                    bar.inc(applied.len() as u64);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        // Dropping the receiver (end of loop) stops the producer.
+        match producer.join() {
+            Ok(skipped) => summary.skipped = skipped,
+            Err(_) => result = Err(NodeError::Invalid("block reader thread failed".into())),
+        }
+        result
+    })?;
+    tracing::info!(
+        imported = summary.imported,
+        skipped = summary.skipped,
+        transactions = summary.transactions,
+        "import finished"
+    );
+    Ok(summary)
+}

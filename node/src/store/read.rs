@@ -1,0 +1,285 @@
+//! Lookups answered from the indexes: blocks by seq or hash, transactions by
+//! id, outputs by id, and per address its unspent outputs, its history and
+//! every output it received. None of them scans the chain.
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+use skyx_coins::sky::address::Address;
+use skyx_coins::sky::block::{Block, SignedBlock};
+use skyx_coins::sky::encoding::decode_exact;
+use skyx_coins::sky::hash::Sha256;
+use skyx_coins::sky::transaction::Transaction;
+use skyx_coins::sky::uxout::UxOut;
+
+use super::tables::*;
+use super::{sig_of, ChainStore};
+use crate::error::NodeError;
+
+/// A confirmed transaction and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxRecord {
+    /// The transaction.
+    pub txn: Transaction,
+    /// Seq of its block.
+    pub seq: u64,
+    /// Position in the block.
+    pub pos: u32,
+}
+
+/// An output ever created, with what spent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputRecord {
+    /// The output.
+    pub ux: UxOut,
+    /// Spending txid and block seq, when spent.
+    pub spent: Option<(Sha256, u64)>,
+}
+
+/// One entry of an address's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Block seq.
+    pub seq: u64,
+    /// Position in the block.
+    pub pos: u32,
+    /// The txid.
+    pub txid: Sha256,
+}
+
+/// The figures of `skyx node status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Seq of the head block (`null` when empty).
+    pub height: Option<u64>,
+    /// Hash of the head block.
+    pub head_hash: Option<String>,
+    /// Hash of the genesis block of this chain.
+    pub genesis_hash: String,
+    /// Number of unspent outputs.
+    pub unspent_outputs: u64,
+    /// Number of confirmed transactions.
+    pub transactions: u64,
+    /// Number of addresses that appear in a transaction.
+    pub addresses: u64,
+    /// Number of unconfirmed transactions.
+    pub unconfirmed: u64,
+}
+
+fn decode_or_damaged<T: skyx_coins::sky::encoding::Decode>(
+    what: &str,
+    bytes: &[u8],
+) -> Result<T, NodeError> {
+    decode_exact(bytes).map_err(|e| NodeError::Damaged(format!("{what} does not decode: {e}")))
+}
+
+impl ChainStore {
+    /// The block at `seq` with its signature.
+    pub fn block_by_seq(&self, seq: u64) -> Result<Option<SignedBlock>, NodeError> {
+        let r = self.db().begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let Some(bytes) = blocks.get(seq)? else {
+            return Ok(None);
+        };
+        let block: Block = decode_or_damaged(&format!("block {seq}"), bytes.value())?;
+        let sigs = r.open_table(BLOCK_SIGS)?;
+        let sig = sigs
+            .get(seq)?
+            .ok_or_else(|| NodeError::Damaged(format!("signature of block {seq} is missing")))?;
+        Ok(Some(SignedBlock {
+            block,
+            sig: sig_of(sig.value()),
+        }))
+    }
+
+    /// The indexed hash of block `seq`.
+    pub fn block_hash(&self, seq: u64) -> Result<Option<Sha256>, NodeError> {
+        let r = self.db().begin_read()?;
+        let t = r.open_table(SEQ_HASH)?;
+        Ok(t.get(seq)?.map(|g| Sha256(*g.value())))
+    }
+
+    /// Seq of the block with `hash`.
+    pub fn block_seq(&self, hash: &Sha256) -> Result<Option<u64>, NodeError> {
+        let r = self.db().begin_read()?;
+        let t = r.open_table(HASH_SEQ)?;
+        Ok(t.get(&hash.0)?.map(|g| g.value()))
+    }
+
+    /// The block with `hash`.
+    pub fn block_by_hash(&self, hash: &Sha256) -> Result<Option<SignedBlock>, NodeError> {
+        match self.block_seq(hash)? {
+            Some(seq) => self.block_by_seq(seq),
+            None => Ok(None),
+        }
+    }
+
+    /// A confirmed transaction by id.
+    pub fn transaction(&self, txid: &Sha256) -> Result<Option<TxRecord>, NodeError> {
+        let r = self.db().begin_read()?;
+        let txs = r.open_table(TXS)?;
+        let Some(loc) = txs.get(&txid.0)? else {
+            return Ok(None);
+        };
+        let (seq, pos) = parse_tx_location(loc.value());
+        let block = self.block_by_seq(seq)?.ok_or_else(|| {
+            NodeError::Damaged(format!("transaction {txid} points at missing block {seq}"))
+        })?;
+        let txn = block
+            .block
+            .body
+            .transactions
+            .into_iter()
+            .nth(pos as usize)
+            .ok_or_else(|| {
+                NodeError::Damaged(format!("transaction {txid} points past block {seq}"))
+            })?;
+        Ok(Some(TxRecord { txn, seq, pos }))
+    }
+
+    /// An unspent output by id.
+    pub fn unspent(&self, uxid: &Sha256) -> Result<Option<UxOut>, NodeError> {
+        let r = self.db().begin_read()?;
+        let t = r.open_table(UNSPENT)?;
+        t.get(&uxid.0)?
+            .map(|g| decode_or_damaged(&format!("unspent output {uxid}"), g.value()))
+            .transpose()
+    }
+
+    /// Any output ever created, with its spender.
+    pub fn output(&self, uxid: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
+        let r = self.db().begin_read()?;
+        let outputs = r.open_table(OUTPUTS)?;
+        let Some(g) = outputs.get(&uxid.0)? else {
+            return Ok(None);
+        };
+        let ux: UxOut = decode_or_damaged(&format!("output {uxid}"), g.value())?;
+        let spent_t = r.open_table(SPENT)?;
+        let spent = spent_t.get(&uxid.0)?.map(|v| {
+            let v = v.value();
+            let mut txid = [0u8; 32];
+            txid.copy_from_slice(&v[..32]);
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&v[32..]);
+            (Sha256(txid), u64::from_be_bytes(seq))
+        });
+        Ok(Some(OutputRecord { ux, spent }))
+    }
+
+    /// The unspent outputs of an address.
+    pub fn address_unspent(&self, address: &Address) -> Result<Vec<UxOut>, NodeError> {
+        let a = addr_key(address);
+        let (start, end) = prefix_range(&a);
+        let r = self.db().begin_read()?;
+        let index = r.open_table(ADDR_UNSPENT)?;
+        let unspent = r.open_table(UNSPENT)?;
+        let mut out = Vec::new();
+        for entry in index.range(start.as_slice()..end.as_slice())? {
+            let (k, _) = entry?;
+            let key = k.value();
+            let id = <[u8; 32]>::try_from(&key[21..])
+                .map_err(|_| NodeError::Damaged("address index key has the wrong length".into()))?;
+            let g = unspent.get(&id)?.ok_or_else(|| {
+                NodeError::Damaged(format!("indexed unspent output {} is missing", Sha256(id)))
+            })?;
+            out.push(decode_or_damaged("unspent output", g.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Number of transactions touching an address.
+    pub fn address_tx_count(&self, address: &Address) -> Result<u64, NodeError> {
+        let r = self.db().begin_read()?;
+        let t = r.open_table(ADDR_COUNT)?;
+        Ok(t.get(&addr_key(address))?.map(|g| g.value()).unwrap_or(0))
+    }
+
+    /// A page of an address's transactions in chain order (`descending` from
+    /// the newest), skipping `offset` entries.
+    pub fn address_history(
+        &self,
+        address: &Address,
+        offset: u64,
+        limit: u64,
+        descending: bool,
+    ) -> Result<Vec<HistoryEntry>, NodeError> {
+        let a = addr_key(address);
+        let (start, end) = prefix_range(&a);
+        let r = self.db().begin_read()?;
+        let t = r.open_table(ADDR_TXS)?;
+        let range = t.range(start.as_slice()..end.as_slice())?;
+        let parse = |entry: Result<
+            (
+                redb::AccessGuard<'_, &[u8]>,
+                redb::AccessGuard<'_, &[u8; 32]>,
+            ),
+            redb::StorageError,
+        >| {
+            let (k, v) = entry?;
+            let key = k.value();
+            if key.len() != 33 {
+                return Err(NodeError::Damaged(
+                    "history key has the wrong length".into(),
+                ));
+            }
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&key[21..29]);
+            let mut pos = [0u8; 4];
+            pos.copy_from_slice(&key[29..33]);
+            Ok(HistoryEntry {
+                seq: u64::from_be_bytes(seq),
+                pos: u32::from_be_bytes(pos),
+                txid: Sha256(*v.value()),
+            })
+        };
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit).unwrap_or(usize::MAX);
+        if descending {
+            range.rev().skip(skip).take(take).map(parse).collect()
+        } else {
+            range.skip(skip).take(take).map(parse).collect()
+        }
+    }
+
+    /// Ids of every output an address received, in chain order.
+    pub fn address_outputs(&self, address: &Address) -> Result<Vec<Sha256>, NodeError> {
+        let a = addr_key(address);
+        let (start, end) = prefix_range(&a);
+        let r = self.db().begin_read()?;
+        let t = r.open_table(ADDR_OUTS)?;
+        let mut out = Vec::new();
+        for entry in t.range(start.as_slice()..end.as_slice())? {
+            let (k, _) = entry?;
+            let id = <[u8; 32]>::try_from(&k.value()[29..])
+                .map_err(|_| NodeError::Damaged("output index key has the wrong length".into()))?;
+            out.push(Sha256(id));
+        }
+        Ok(out)
+    }
+
+    /// Every unspent output, in id order.
+    pub fn all_unspent(&self) -> Result<Vec<UxOut>, NodeError> {
+        let r = self.db().begin_read()?;
+        let t = r.open_table(UNSPENT)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (_, v) = entry?;
+            out.push(decode_or_damaged("unspent output", v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The figures of `skyx node status`.
+    pub fn status(&self) -> Result<Status, NodeError> {
+        let head = self.head();
+        let r = self.db().begin_read()?;
+        Ok(Status {
+            height: head.header.map(|h| h.bk_seq),
+            head_hash: head.header.map(|h| h.hash().to_hex()),
+            genesis_hash: self.genesis_hash().to_hex(),
+            unspent_outputs: r.open_table(UNSPENT)?.len()?,
+            transactions: r.open_table(TXS)?.len()?,
+            addresses: r.open_table(ADDR_COUNT)?.len()?,
+            unconfirmed: r.open_table(UNCONFIRMED)?.len()?,
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! The tables of the chain store and the byte layout of their keys.
+//!
+//! Every block is serialized once into [`BLOCKS`]; everything else is an
+//! index that can be rebuilt from the blocks (`skyx node repair`).
+//! Integers inside composite keys are big-endian so that keys sort by them.
+
+use redb::TableDefinition;
+use skyx_coins::sky::address::Address;
+use skyx_coins::sky::encoding::encode;
+
+/// Store metadata: schema version, chain spec, head, unspent-set hash, counters.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// seq → the block's stored bytes (header ‖ body), written once.
+pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// seq → the publisher's 65-byte signature.
+pub const BLOCK_SIGS: TableDefinition<u64, &[u8; 65]> = TableDefinition::new("block_sigs");
+/// seq → block hash.
+pub const SEQ_HASH: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seq_hash");
+/// block hash → seq.
+pub const HASH_SEQ: TableDefinition<&[u8; 32], u64> = TableDefinition::new("hash_seq");
+/// txid → block seq (u64 BE) ‖ position in the block (u32 BE).
+pub const TXS: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("txs");
+/// uxid → unspent output (`UxHead ‖ UxBody`, 85 bytes).
+pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("unspent");
+/// uxid → every output ever created (85 bytes), written once.
+pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("outputs");
+/// uxid → spending txid ‖ spending block seq (u64 BE).
+pub const SPENT: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("spent");
+/// address ‖ uxid → () for the unspent outputs of an address.
+pub const ADDR_UNSPENT: TableDefinition<&[u8], ()> = TableDefinition::new("addr_unspent");
+/// address ‖ seq (BE) ‖ position (BE) → txid: the transactions of an address in chain order.
+pub const ADDR_TXS: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("addr_txs");
+/// address ‖ seq (BE) ‖ uxid → (): every output an address received.
+pub const ADDR_OUTS: TableDefinition<&[u8], ()> = TableDefinition::new("addr_outs");
+/// address → number of transactions touching it.
+pub const ADDR_COUNT: TableDefinition<&[u8; 21], u64> = TableDefinition::new("addr_count");
+/// txid → unconfirmed transaction record (see `mempool`).
+pub const UNCONFIRMED: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("unconfirmed");
+
+/// Meta key: schema version (u32 LE).
+pub const META_SCHEMA: &str = "schema_version";
+/// Meta key: the chain spec (JSON).
+pub const META_SPEC: &str = "chain_spec";
+/// Meta key: head seq (u64 LE); absent before genesis.
+pub const META_HEAD: &str = "head_seq";
+/// Meta key: the unspent-set hash after the head.
+pub const META_UX_HASH: &str = "ux_hash";
+
+/// The schema this code writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
+pub fn addr_key(a: &Address) -> [u8; 21] {
+    let mut out = [0u8; 21];
+    out.copy_from_slice(&encode(a));
+    out
+}
+
+/// `address ‖ seq ‖ pos`.
+pub fn addr_tx_key(a: &[u8; 21], seq: u64, pos: u32) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[..21].copy_from_slice(a);
+    k[21..29].copy_from_slice(&seq.to_be_bytes());
+    k[29..].copy_from_slice(&pos.to_be_bytes());
+    k
+}
+
+/// `address ‖ seq ‖ uxid`.
+pub fn addr_out_key(a: &[u8; 21], seq: u64, uxid: &[u8; 32]) -> [u8; 61] {
+    let mut k = [0u8; 61];
+    k[..21].copy_from_slice(a);
+    k[21..29].copy_from_slice(&seq.to_be_bytes());
+    k[29..].copy_from_slice(uxid);
+    k
+}
+
+/// `address ‖ uxid`.
+pub fn addr_unspent_key(a: &[u8; 21], uxid: &[u8; 32]) -> [u8; 53] {
+    let mut k = [0u8; 53];
+    k[..21].copy_from_slice(a);
+    k[21..].copy_from_slice(uxid);
+    k
+}
+
+/// `seq ‖ pos` as stored in [`TXS`].
+pub fn tx_location(seq: u64, pos: u32) -> [u8; 12] {
+    let mut v = [0u8; 12];
+    v[..8].copy_from_slice(&seq.to_be_bytes());
+    v[8..].copy_from_slice(&pos.to_be_bytes());
+    v
+}
+
+/// Inverse of [`tx_location`].
+pub fn parse_tx_location(v: &[u8; 12]) -> (u64, u32) {
+    let mut s = [0u8; 8];
+    s.copy_from_slice(&v[..8]);
+    let mut p = [0u8; 4];
+    p.copy_from_slice(&v[8..]);
+    (u64::from_be_bytes(s), u32::from_be_bytes(p))
+}
+
+/// The key range `[prefix, prefix+1)` of all keys starting with an address.
+pub fn prefix_range(a: &[u8; 21]) -> (Vec<u8>, Vec<u8>) {
+    let start = a.to_vec();
+    let mut end = a.to_vec();
+    // Increment the prefix as a big-endian number; an all-0xff prefix has no
+    // successor, so the range is closed with a longer key instead.
+    for i in (0..end.len()).rev() {
+        if end[i] == 0xff {
+            end[i] = 0;
+        } else {
+            end[i] += 1;
+            return (start, end);
+        }
+    }
+    let mut end = a.to_vec();
+    end.extend_from_slice(&[0xff; 64]);
+    (start, end)
+}
