@@ -18,4 +18,8 @@ pub mod sighash;
 pub mod wif;
 
 pub use address::{Address, AddressError, AddressKind};
+pub use fee::FeeRate;
 pub use params::{params, ChainParams, Coin, Network, ParamsError};
+pub use payment::{build_and_sign, PaymentError, PaymentRequest, Recipient, SignedPayment, Utxo};
+pub use sighash::SpendKind;
+pub use wif::PrivateKey;
