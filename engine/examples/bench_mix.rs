@@ -17,7 +17,9 @@ use std::time::Instant;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn psided(s: Side) -> PSide {
@@ -29,9 +31,23 @@ fn psided(s: Side) -> PSide {
 
 fn peer_apply(b: &OrderBook<()>, op: &Op, sides: &mut std::collections::HashMap<u64, Side>) {
     match *op {
-        Op::New { id, side, price, qty, ioc, .. } => {
+        Op::New {
+            id,
+            side,
+            price,
+            qty,
+            ioc,
+            ..
+        } => {
             sides.insert(id, side);
-            let _ = b.add_limit_order(Id::from_u64(id), u128::from(price), qty, psided(side), if ioc { PTif::Ioc } else { PTif::Gtc }, None);
+            let _ = b.add_limit_order(
+                Id::from_u64(id),
+                u128::from(price),
+                qty,
+                psided(side),
+                if ioc { PTif::Ioc } else { PTif::Gtc },
+                None,
+            );
         }
         Op::Cancel { id, .. } => {
             let _ = b.cancel_order(Id::from_u64(id));
@@ -40,7 +56,14 @@ fn peer_apply(b: &OrderBook<()>, op: &Op, sides: &mut std::collections::HashMap<
             if let Ok(Some(o)) = b.cancel_order(Id::from_u64(id)) {
                 let qty = o.visible_quantity().as_u64() + o.hidden_quantity().as_u64();
                 let side = sides[&id];
-                let _ = b.add_limit_order(Id::from_u64(id), u128::from(price), qty, psided(side), PTif::Gtc, None);
+                let _ = b.add_limit_order(
+                    Id::from_u64(id),
+                    u128::from(price),
+                    qty,
+                    psided(side),
+                    PTif::Gtc,
+                    None,
+                );
             }
         }
     }
@@ -96,7 +119,9 @@ fn main() {
         }
         full_best = full_best.min(t.elapsed().as_secs_f64());
     }
-    engine.verify().expect("ledger and books consistent after the run");
+    engine
+        .verify()
+        .expect("ledger and books consistent after the run");
 
     // (c) plain baseline.
     let mut plain_best = f64::MAX;
@@ -128,14 +153,32 @@ fn main() {
 
     // All four end in the same book.
     let p = plain.orders();
-    assert_eq!(core.orders(), p, "core book differs from the plain baseline");
-    assert_eq!(mix::engine_orders(&engine), p, "engine book differs from the plain baseline");
+    assert_eq!(
+        core.orders(),
+        p,
+        "core book differs from the plain baseline"
+    );
+    assert_eq!(
+        mix::engine_orders(&engine),
+        p,
+        "engine book differs from the plain baseline"
+    );
     let snap = peer.create_snapshot(usize::MAX).expect("peer snapshot");
     let peer_levels = |ls: &[pricelevel::PriceLevelSnapshot]| -> Vec<(u64, u64)> {
-        ls.iter().map(|l| (l.price().as_u128() as u64, l.visible_quantity().as_u64())).collect()
+        ls.iter()
+            .map(|l| (l.price().as_u128() as u64, l.visible_quantity().as_u64()))
+            .collect()
     };
-    assert_eq!(peer_levels(&snap.bids), levels(&p[0]), "orderbook-rs bids differ");
-    assert_eq!(peer_levels(&snap.asks), levels(&p[1]), "orderbook-rs asks differ");
+    assert_eq!(
+        peer_levels(&snap.bids),
+        levels(&p[0]),
+        "orderbook-rs bids differ"
+    );
+    assert_eq!(
+        peer_levels(&snap.asks),
+        levels(&p[1]),
+        "orderbook-rs asks differ"
+    );
 
     // Latency of the full engine, per command.
     let mut e = Engine::new();
@@ -168,7 +211,11 @@ fn main() {
     let t = Instant::now();
     let rec = recover(&dir).expect("recover");
     let replay_s = t.elapsed().as_secs_f64();
-    assert_eq!(rec.engine.state_hash(), journaled.state_hash(), "replay gives the same state");
+    assert_eq!(
+        rec.engine.state_hash(),
+        journaled.state_hash(),
+        "replay gives the same state"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 
     let n_ops = mix.ops.len() as f64;
@@ -198,7 +245,15 @@ fn main() {
         println!("core alone    {:>12.0} ops/s", core_ops);
         println!("plain book    {:>12.0} ops/s", plain_ops);
         println!("orderbook-rs  {:>12.0} ops/s", peer_ops);
-        println!("latency p50 {} ns, p99 {} ns, p99.9 {} ns", pct(0.5), pct(0.99), pct(0.999));
-        println!("journaled     {:>12.0} ops/s, replay {:>12.0} ops/s", journal_ops, replay_ops);
+        println!(
+            "latency p50 {} ns, p99 {} ns, p99.9 {} ns",
+            pct(0.5),
+            pct(0.99),
+            pct(0.999)
+        );
+        println!(
+            "journaled     {:>12.0} ops/s, replay {:>12.0} ops/s",
+            journal_ops, replay_ops
+        );
     }
 }

@@ -912,9 +912,8 @@ impl Engine {
             MatchEnd::Capped if e.budget.is_some() => DoneReason::Filled,
             MatchEnd::Capped | MatchEnd::NoLiquidity => DoneReason::Unfilled,
         };
-        let remaining = if e.budget.is_some() && e.side == Side::Buy && e.qty == spec.max_lots() {
-            0
-        } else if e.budget.is_some() && e.side == Side::Sell && e.qty == spec.max_lots() {
+        // Quote-budget orders have no base quantity: nothing "remains".
+        let remaining = if e.budget.is_some() && e.qty == spec.max_lots() {
             0
         } else {
             t.qty

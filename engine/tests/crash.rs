@@ -43,13 +43,30 @@ fn kill_nine_many_times() {
         let parts: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(parts.first(), Some(&"READY"), "round {round}: {line:?}");
         let last: u64 = parts[1].parse().unwrap();
-        assert!(last >= max_acked, "round {round}: acknowledged {max_acked} but recovered only {last}");
-        assert!(last >= reference.last_seq(), "round {round}: recovered state went back");
+        assert!(
+            last >= max_acked,
+            "round {round}: acknowledged {max_acked} but recovered only {last}"
+        );
+        assert!(
+            last >= reference.last_seq(),
+            "round {round}: recovered state went back"
+        );
         for s in reference.last_seq() + 1..=last {
-            reference.apply(&Envelope { seq: s, ts: s, cmd: crash_gen::command(seed, s) });
+            reference.apply(&Envelope {
+                seq: s,
+                ts: s,
+                cmd: crash_gen::command(seed, s),
+            });
         }
-        assert_eq!(parts[2], hex(&reference.state_hash()), "round {round}: state differs from exactly-once replay");
-        assert_eq!(parts[3], "ok", "round {round}: ledger does not conserve after recovery");
+        assert_eq!(
+            parts[2],
+            hex(&reference.state_hash()),
+            "round {round}: state differs from exactly-once replay"
+        );
+        assert_eq!(
+            parts[3], "ok",
+            "round {round}: ledger does not conserve after recovery"
+        );
         rng = crash_gen::mix64(rng);
         std::thread::sleep(Duration::from_millis(2 + rng % 30));
         child.kill().unwrap();

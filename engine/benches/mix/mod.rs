@@ -25,7 +25,14 @@ pub const MKT: u32 = 1;
 #[derive(Clone, Copy, Debug)]
 pub enum Op {
     /// New limit order (GTC, or IOC).
-    New { id: u64, acct: u64, side: Side, price: u64, qty: u64, ioc: bool },
+    New {
+        id: u64,
+        acct: u64,
+        side: Side,
+        price: u64,
+        qty: u64,
+        ioc: bool,
+    },
     /// Cancel.
     Cancel { id: u64, acct: u64 },
     /// Move to a new price, same size.
@@ -119,7 +126,14 @@ impl Plain {
 
     pub fn apply(&mut self, op: &Op) {
         match *op {
-            Op::New { id, side, price, qty, ioc, .. } => self.limit(id, side, price, qty, ioc),
+            Op::New {
+                id,
+                side,
+                price,
+                qty,
+                ioc,
+                ..
+            } => self.limit(id, side, price, qty, ioc),
             Op::Cancel { id, .. } => {
                 self.cancel(id);
             }
@@ -133,8 +147,17 @@ impl Plain {
 
     /// Orders per side in priority order.
     pub fn orders(&self) -> [Vec<(u64, u64, u64)>; 2] {
-        let b = self.bids.iter().rev().flat_map(|(p, q)| q.iter().map(move |o| (o.0, *p, o.1))).collect();
-        let a = self.asks.iter().flat_map(|(p, q)| q.iter().map(move |o| (o.0, *p, o.1))).collect();
+        let b = self
+            .bids
+            .iter()
+            .rev()
+            .flat_map(|(p, q)| q.iter().map(move |o| (o.0, *p, o.1)))
+            .collect();
+        let a = self
+            .asks
+            .iter()
+            .flat_map(|(p, q)| q.iter().map(move |o| (o.0, *p, o.1)))
+            .collect();
         [b, a]
     }
 }
@@ -163,12 +186,27 @@ pub fn generate(seed: u64, n: usize) -> Mix {
     let mid = 10_000u64;
     let mut prefill = Vec::new();
     for _ in 0..1_000 {
-        let side = if rng.below(2) == 0 { Side::Buy } else { Side::Sell };
+        let side = if rng.below(2) == 0 {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
         let off = 1 + rng.below(480);
-        let price = if side == Side::Buy { mid - off } else { mid + off };
+        let price = if side == Side::Buy {
+            mid - off
+        } else {
+            mid + off
+        };
         let id = next_id;
         next_id += 1;
-        let op = Op::New { id, acct: acct(side, id), side, price, qty: 1 + rng.below(10), ioc: false };
+        let op = Op::New {
+            id,
+            acct: acct(side, id),
+            side,
+            price,
+            qty: 1 + rng.below(10),
+            ioc: false,
+        };
         m.apply(&op);
         prefill.push(op);
     }
@@ -194,7 +232,15 @@ pub fn generate(seed: u64, n: usize) -> Mix {
         let best_bid = m.bids.keys().next_back().copied().unwrap_or(mid - 1);
         let best_ask = m.asks.keys().next().copied().unwrap_or(mid + 1);
         let r = rng.below(100);
-        let mut kind = if r < 9 { 0 } else if r < 12 { 1 } else if r < 18 { 2 } else { 3 };
+        let mut kind = if r < 9 {
+            0
+        } else if r < 12 {
+            1
+        } else if r < 18 {
+            2
+        } else {
+            3
+        };
         if kind == 0 && live.len() > 1_100 {
             kind = 2;
         }
@@ -206,7 +252,11 @@ pub fn generate(seed: u64, n: usize) -> Mix {
         }
         let op = match kind {
             0 | 1 => {
-                let side = if rng.below(2) == 0 { Side::Buy } else { Side::Sell };
+                let side = if rng.below(2) == 0 {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                };
                 let cross = kind == 1 || rng.below(100) < 8;
                 let price = match (side, cross) {
                     (Side::Buy, true) => best_ask + rng.below(3),
@@ -215,15 +265,29 @@ pub fn generate(seed: u64, n: usize) -> Mix {
                     (Side::Sell, false) => best_ask.max(best_bid + 1) + rng.below(480),
                 }
                 .clamp(LOW, HIGH);
-                let price = if side == Side::Sell && !cross { price.max(best_bid + 1) } else { price };
+                let price = if side == Side::Sell && !cross {
+                    price.max(best_bid + 1)
+                } else {
+                    price
+                };
                 let id = next_id;
                 next_id += 1;
-                Op::New { id, acct: acct(side, id), side, price, qty: 1 + rng.below(10), ioc: kind == 1 }
+                Op::New {
+                    id,
+                    acct: acct(side, id),
+                    side,
+                    price,
+                    qty: 1 + rng.below(10),
+                    ioc: kind == 1,
+                }
             }
             2 => {
                 let id = live[rng.below(live.len() as u64) as usize];
                 let side = m.idx[&id].0;
-                Op::Cancel { id, acct: acct(side, id) }
+                Op::Cancel {
+                    id,
+                    acct: acct(side, id),
+                }
             }
             _ => {
                 let id = live[rng.below(live.len() as u64) as usize];
@@ -237,9 +301,17 @@ pub fn generate(seed: u64, n: usize) -> Mix {
                 }
                 .clamp(LOW, HIGH);
                 if price == old {
-                    price = if side == Side::Buy { price - 1 } else { price + 1 };
+                    price = if side == Side::Buy {
+                        price - 1
+                    } else {
+                        price + 1
+                    };
                 }
-                Op::Move { id, acct: acct(side, id), price }
+                Op::Move {
+                    id,
+                    acct: acct(side, id),
+                    price,
+                }
             }
         };
         let fills_before = m.fills;
@@ -268,7 +340,11 @@ pub fn generate(seed: u64, n: usize) -> Mix {
         }
         ops.push(op);
     }
-    Mix { prefill, ops, trading_ops }
+    Mix {
+        prefill,
+        ops,
+        trading_ops,
+    }
 }
 
 /// The bench market (fees: 3 bps taker, 1 bps maker rebate).
@@ -282,7 +358,10 @@ pub fn market() -> MarketSpec {
         min_notional: 1,
         band_low: LOW,
         band_high: HIGH,
-        fees: FeeSchedule { maker_bps: -1, taker_bps: 3 },
+        fees: FeeSchedule {
+            maker_bps: -1,
+            taker_bps: 3,
+        },
     }
 }
 
@@ -294,8 +373,16 @@ pub fn setup_commands() -> Vec<Command> {
         Command::AddMarket(market()),
     ];
     for a in 0..1_000u64 {
-        v.push(Command::Deposit { account: a, asset: 1, amount: 1 << 40 });
-        v.push(Command::Deposit { account: a, asset: 2, amount: 1 << 50 });
+        v.push(Command::Deposit {
+            account: a,
+            asset: 1,
+            amount: 1 << 40,
+        });
+        v.push(Command::Deposit {
+            account: a,
+            asset: 2,
+            amount: 1 << 50,
+        });
     }
     v
 }
@@ -303,20 +390,41 @@ pub fn setup_commands() -> Vec<Command> {
 /// The engine command of an op.
 pub fn to_command(op: &Op) -> Command {
     match *op {
-        Op::New { id, acct, side, price, qty, ioc } => Command::Place(NewOrder {
+        Op::New {
+            id,
+            acct,
+            side,
+            price,
+            qty,
+            ioc,
+        } => Command::Place(NewOrder {
             market: MKT,
             id,
             account: acct,
             side,
             kind: OrderKind::Limit { price, qty },
-            tif: if ioc { TimeInForce::Ioc } else { TimeInForce::Gtc },
+            tif: if ioc {
+                TimeInForce::Ioc
+            } else {
+                TimeInForce::Gtc
+            },
             post_only: PostOnly::Off,
             stp: StpMode::CancelTaker,
         }),
-        Op::Cancel { id, acct } => Command::Cancel { market: MKT, id, account: acct },
+        Op::Cancel { id, acct } => Command::Cancel {
+            market: MKT,
+            id,
+            account: acct,
+        },
         Op::Move { id, acct, price } => {
             // Same size: the generator never changes it; the engine needs it explicitly.
-            Command::Move { market: MKT, id, account: acct, price, qty: 0 }
+            Command::Move {
+                market: MKT,
+                id,
+                account: acct,
+                price,
+                qty: 0,
+            }
         }
     }
 }
@@ -341,10 +449,18 @@ pub fn envelopes(mix: &Mix) -> (Vec<Envelope>, usize) {
     for op in &mix.ops {
         let mut cmd = to_command(op);
         if let (Op::Move { id, .. }, Command::Move { qty, .. }) = (op, &mut cmd) {
-            *qty = plain.idx.get(id).and_then(|&(side, price)| {
-                let book = if side == Side::Buy { &plain.bids } else { &plain.asks };
-                book.get(&price)?.iter().find(|o| o.0 == *id).map(|o| o.1)
-            }).unwrap_or(1);
+            *qty = plain
+                .idx
+                .get(id)
+                .and_then(|&(side, price)| {
+                    let book = if side == Side::Buy {
+                        &plain.bids
+                    } else {
+                        &plain.asks
+                    };
+                    book.get(&price)?.iter().find(|o| o.0 == *id).map(|o| o.1)
+                })
+                .unwrap_or(1);
         }
         plain.apply(op);
         push(&mut env, cmd);
@@ -360,12 +476,22 @@ pub struct Core {
 
 impl Core {
     pub fn new() -> Core {
-        Core { book: Book::new(LOW, HIGH).unwrap_or_else(|_| unreachable!()), sink: CountingSink::default() }
+        Core {
+            book: Book::new(LOW, HIGH).unwrap_or_else(|_| unreachable!()),
+            sink: CountingSink::default(),
+        }
     }
 
     #[inline]
     fn enter(&mut self, id: u64, acct: u64, side: Side, price: u64, qty: u64, rest: bool) {
-        let mut t = Taker { id, account: acct, side, limit: price, qty, stp: StpMode::CancelTaker };
+        let mut t = Taker {
+            id,
+            account: acct,
+            side,
+            limit: price,
+            qty,
+            stp: StpMode::CancelTaker,
+        };
         self.book.match_taker(&mut t, &mut self.sink);
         if rest && t.qty > 0 {
             let _ = self.book.insert(RestingOrder {
@@ -386,7 +512,14 @@ impl Core {
     #[inline]
     pub fn apply(&mut self, op: &Op) {
         match *op {
-            Op::New { id, acct, side, price, qty, ioc } => self.enter(id, acct, side, price, qty, !ioc),
+            Op::New {
+                id,
+                acct,
+                side,
+                price,
+                qty,
+                ioc,
+            } => self.enter(id, acct, side, price, qty, !ioc),
             Op::Cancel { id, .. } => {
                 self.book.remove(id);
             }
@@ -399,12 +532,20 @@ impl Core {
     }
 
     pub fn orders(&self) -> [Vec<(u64, u64, u64)>; 2] {
-        [Side::Buy, Side::Sell].map(|s| self.book.orders(s).map(|o| (o.id, o.price, o.qty)).collect())
+        [Side::Buy, Side::Sell].map(|s| {
+            self.book
+                .orders(s)
+                .map(|o| (o.id, o.price, o.qty))
+                .collect()
+        })
     }
 }
 
 /// Orders of the full engine's book.
 pub fn engine_orders(e: &Engine) -> [Vec<(u64, u64, u64)>; 2] {
     let b = e.market(MKT).map(|m| m.book());
-    [Side::Buy, Side::Sell].map(|s| b.map(|b| b.orders(s).map(|o| (o.id, o.price, o.qty)).collect()).unwrap_or_default())
+    [Side::Buy, Side::Sell].map(|s| {
+        b.map(|b| b.orders(s).map(|o| (o.id, o.price, o.qty)).collect())
+            .unwrap_or_default()
+    })
 }

@@ -18,7 +18,8 @@ fn hex(h: &[u8]) -> String {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(dir), Some(seed)) = (args.get(1), args.get(2).and_then(|s| s.parse::<u64>().ok())) else {
+    let (Some(dir), Some(seed)) = (args.get(1), args.get(2).and_then(|s| s.parse::<u64>().ok()))
+    else {
         eprintln!("usage: journal_child DIR SEED");
         return ExitCode::from(2);
     };
@@ -38,10 +39,20 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let ok = if d.engine().verify().is_ok() { "ok" } else { "bad" };
+    let ok = if d.engine().verify().is_ok() {
+        "ok"
+    } else {
+        "bad"
+    };
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "READY {} {} {}", d.engine().last_seq(), hex(&d.engine().state_hash()), ok);
+        let _ = writeln!(
+            out,
+            "READY {} {} {}",
+            d.engine().last_seq(),
+            hex(&d.engine().state_hash()),
+            ok
+        );
         let _ = out.flush();
     }
     let mut seq = d.engine().last_seq();

@@ -48,12 +48,26 @@ impl H {
             ts: 0,
             log: Vec::new(),
         };
-        h.ok(Command::AddAsset(AssetSpec { id: BASE, decimals: 0 }));
-        h.ok(Command::AddAsset(AssetSpec { id: QUOTE, decimals: 0 }));
+        h.ok(Command::AddAsset(AssetSpec {
+            id: BASE,
+            decimals: 0,
+        }));
+        h.ok(Command::AddAsset(AssetSpec {
+            id: QUOTE,
+            decimals: 0,
+        }));
         h.ok(Command::AddMarket(spec(maker_bps, taker_bps)));
         for a in 1..=4u64 {
-            h.ok(Command::Deposit { account: a, asset: BASE, amount: 1_000_000 });
-            h.ok(Command::Deposit { account: a, asset: QUOTE, amount: 100_000_000 });
+            h.ok(Command::Deposit {
+                account: a,
+                asset: BASE,
+                amount: 1_000_000,
+            });
+            h.ok(Command::Deposit {
+                account: a,
+                asset: QUOTE,
+                amount: 100_000_000,
+            });
         }
         h
     }
@@ -61,7 +75,11 @@ impl H {
     pub fn run(&mut self, cmd: Command) -> Vec<Event> {
         self.seq += 1;
         self.ts += 1;
-        let env = Envelope { seq: self.seq, ts: self.ts, cmd };
+        let env = Envelope {
+            seq: self.seq,
+            ts: self.ts,
+            cmd,
+        };
         self.log.push(env);
         let ev = self.e.apply(&env).to_vec();
         assert_eq!(self.e.verify(), Ok(()), "after {cmd:?}");
@@ -78,7 +96,9 @@ impl H {
     }
 
     pub fn limit(&mut self, id: u64, acct: u64, side: Side, price: u64, qty: u64) -> Vec<Event> {
-        self.ok(Command::Place(NewOrder::limit(MKT, id, acct, side, price, qty)))
+        self.ok(Command::Place(NewOrder::limit(
+            MKT, id, acct, side, price, qty,
+        )))
     }
 
     pub fn book_ids(&self, side: Side) -> Vec<(u64, u64, u64)> {
@@ -95,9 +115,13 @@ impl H {
 pub fn trades(ev: &[Event]) -> Vec<(u64, u64, u64, u64)> {
     ev.iter()
         .filter_map(|e| match *e {
-            Event::Trade { maker_order, taker_order, price, qty, .. } => {
-                Some((maker_order, taker_order, price, qty))
-            }
+            Event::Trade {
+                maker_order,
+                taker_order,
+                price,
+                qty,
+                ..
+            } => Some((maker_order, taker_order, price, qty)),
             _ => None,
         })
         .collect()

@@ -39,12 +39,23 @@ pub fn setup() -> Vec<Command> {
             min_notional: 50,
             band_low: 50,
             band_high: 150,
-            fees: FeeSchedule { maker_bps: -2, taker_bps: 7 },
+            fees: FeeSchedule {
+                maker_bps: -2,
+                taker_bps: 7,
+            },
         }),
     ];
     for a in 1..=20 {
-        v.push(Command::Deposit { account: a, asset: 1, amount: 100_000 });
-        v.push(Command::Deposit { account: a, asset: 2, amount: 10_000_000 });
+        v.push(Command::Deposit {
+            account: a,
+            asset: 1,
+            amount: 100_000,
+        });
+        v.push(Command::Deposit {
+            account: a,
+            asset: 2,
+            amount: 10_000_000,
+        });
     }
     v
 }
@@ -58,7 +69,11 @@ pub fn command(seed: u64, seq: u64) -> Command {
     let mut r = R(seed ^ seq.wrapping_mul(0xA24B_AED4_963E_E407));
     let id = 1 + r.below(300);
     let account = 1 + r.below(20);
-    let side = if r.below(2) == 0 { Side::Buy } else { Side::Sell };
+    let side = if r.below(2) == 0 {
+        Side::Buy
+    } else {
+        Side::Sell
+    };
     let price = 90 + r.below(21);
     let qty = 1 + r.below(8);
     let stp = match r.below(3) {
@@ -99,21 +114,55 @@ pub fn command(seed: u64, seq: u64) -> Command {
             kind: if r.below(2) == 0 {
                 OrderKind::Market { qty }
             } else {
-                OrderKind::MarketQuote { budget: 100 + r.below(5_000) }
+                OrderKind::MarketQuote {
+                    budget: 100 + r.below(5_000),
+                }
             },
             tif: TimeInForce::Ioc,
             post_only: PostOnly::Off,
             stp,
         }),
-        45..=59 => Command::Cancel { market: 1, id, account },
-        60..=84 => Command::Move { market: 1, id, account, price, qty },
-        85..=87 => Command::Reduce { market: 1, id, account, by: 1 + r.below(3) },
-        88..=90 => Command::Deposit { account, asset: 1 + r.below(2) as u32, amount: 1 + r.below(1_000) },
-        91..=93 => Command::WithdrawHold { id: r.below(50), account, asset: 1 + r.below(2) as u32, amount: 1 + r.below(500) },
+        45..=59 => Command::Cancel {
+            market: 1,
+            id,
+            account,
+        },
+        60..=84 => Command::Move {
+            market: 1,
+            id,
+            account,
+            price,
+            qty,
+        },
+        85..=87 => Command::Reduce {
+            market: 1,
+            id,
+            account,
+            by: 1 + r.below(3),
+        },
+        88..=90 => Command::Deposit {
+            account,
+            asset: 1 + r.below(2) as u32,
+            amount: 1 + r.below(1_000),
+        },
+        91..=93 => Command::WithdrawHold {
+            id: r.below(50),
+            account,
+            asset: 1 + r.below(2) as u32,
+            amount: 1 + r.below(500),
+        },
         94..=95 => Command::WithdrawSettle { id: r.below(50) },
         96 => Command::WithdrawCancel { id: r.below(50) },
-        97 => Command::Transfer { from: account, to: 1 + r.below(21), asset: 1 + r.below(2) as u32, amount: 1 + r.below(300) },
-        98 => Command::MassCancel { account, market: if r.below(2) == 0 { Some(1) } else { None } },
+        97 => Command::Transfer {
+            from: account,
+            to: 1 + r.below(21),
+            asset: 1 + r.below(2) as u32,
+            amount: 1 + r.below(300),
+        },
+        98 => Command::MassCancel {
+            account,
+            market: if r.below(2) == 0 { Some(1) } else { None },
+        },
         _ => Command::Check,
     }
 }
