@@ -31,6 +31,16 @@ pub enum Command {
     /// Work with Skycoin wallet files (.wlt).
     #[command(subcommand)]
     Wallet(WalletCommand),
+    /// The Skycoin full node: import, status, verify, repair, export, run, devnet.
+    #[command(subcommand)]
+    Node(crate::commands::node::NodeCommand),
+    /// Run the HTTP API server with the node inside.
+    Serve(crate::commands::serve::ServeArgs),
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi(crate::commands::serve::OpenapiArgs),
+    /// Follow a Bitcoin-family daemon: deposits, confirmations, payments.
+    #[command(subcommand)]
+    Chain(crate::commands::chain::ChainCommand),
 }
 
 /// `skyx keys …`

@@ -10,4 +10,7 @@ pub mod devnet;
 pub mod error;
 pub mod import;
 pub mod mempool;
+pub mod p2p;
+pub mod repair;
 pub mod store;
+pub mod verify;

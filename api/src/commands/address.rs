@@ -68,7 +68,7 @@ pub fn check(args: &AddressCheckArgs, compact: bool) -> anyhow::Result<ExitCode>
             Err(e) => CheckResult::Invalid {
                 valid: false,
                 error: e.to_string(),
-                code: btc_code(&e),
+                code: e.code(),
             },
         }
     };
@@ -79,22 +79,4 @@ pub fn check(args: &AddressCheckArgs, compact: bool) -> anyhow::Result<ExitCode>
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Stable code of a Bitcoin-family address error.
-fn btc_code(e: &btc::AddressError) -> &'static str {
-    use btc::AddressError as E;
-    match e {
-        E::Empty => "address_empty",
-        E::InvalidChar { .. } => "address_char",
-        E::MixedCase(_) => "address_mixed_case",
-        E::BadChecksum(_) | E::WrongChecksumVariant { .. } => "address_checksum",
-        E::BadLength { .. } | E::MalformedBech32(_) => "address_length",
-        E::UnknownVersion(_) | E::UnknownHrp(_) | E::UnknownCashAddrType(_) => {
-            "address_unknown_kind"
-        }
-        E::WrongNetwork { .. } => "address_wrong_network",
-        E::SegwitNotSupported(_) | E::KindNotSupported { .. } => "address_kind_not_supported",
-        E::InvalidWitnessVersion(_) | E::InvalidWitnessProgramLength { .. } => "address_witness",
-    }
 }

@@ -2,7 +2,10 @@
 //! coin logic and prints the result.
 
 mod address;
+pub mod chain;
 mod keys;
+pub mod node;
+pub mod serve;
 mod wallet;
 
 use std::process::ExitCode;
@@ -16,5 +19,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(KeysCommand::Hd(args)) => keys::hd(args, cli.json),
         Command::Address(AddressCommand::Check(args)) => address::check(args, cli.json),
         Command::Wallet(WalletCommand::Inspect(args)) => wallet::inspect(args, cli.json),
+        Command::Node(cmd) => node::run(cmd, cli.json),
+        Command::Serve(args) => serve::run(args),
+        Command::Openapi(args) => serve::openapi(args),
+        Command::Chain(cmd) => chain::run(cmd, cli.json),
     }
 }

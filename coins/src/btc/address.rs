@@ -156,6 +156,30 @@ pub enum AddressError {
     },
 }
 
+impl AddressError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AddressError::Empty => "address_empty",
+            AddressError::InvalidChar { .. } => "address_char",
+            AddressError::MixedCase(_) => "address_mixed_case",
+            AddressError::BadChecksum(_) | AddressError::WrongChecksumVariant { .. } => {
+                "address_checksum"
+            }
+            AddressError::BadLength { .. } | AddressError::MalformedBech32(_) => "address_length",
+            AddressError::UnknownVersion(_)
+            | AddressError::UnknownHrp(_)
+            | AddressError::UnknownCashAddrType(_) => "address_unknown_kind",
+            AddressError::WrongNetwork { .. } => "address_wrong_network",
+            AddressError::SegwitNotSupported(_) | AddressError::KindNotSupported { .. } => {
+                "address_kind_not_supported"
+            }
+            AddressError::InvalidWitnessVersion(_)
+            | AddressError::InvalidWitnessProgramLength { .. } => "address_witness",
+        }
+    }
+}
+
 /// The data an address carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Payload {

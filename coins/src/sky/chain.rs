@@ -405,13 +405,25 @@ impl UnspentSet {
         } else {
             Signers::default()
         };
+        self.apply_with_signers(signed, publisher, genesis, &signers)
+    }
+
+    /// [`apply`](Self::apply) with the signers already recovered by
+    /// [`recover_block_signers`] (for example in parallel).
+    pub fn apply_with_signers(
+        &mut self,
+        signed: &SignedBlock,
+        publisher: &PublicKey,
+        genesis: &Sha256,
+        signers: &Signers,
+    ) -> Result<BlockEffects, BlockError> {
         let ctx = BlockContext {
             head: self.head.as_ref(),
             ux_hash: &self.ux_hash,
             publisher,
             genesis,
         };
-        let effects = verify_block(&ctx, signed, self, &signers)?;
+        let effects = verify_block(&ctx, signed, self, signers)?;
         self.commit(&signed.block, &effects);
         Ok(effects)
     }

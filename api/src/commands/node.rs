@@ -1,0 +1,225 @@
+//! `skyx node …`: the Skycoin full node's store and its operations.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use skyx_node::chainfile::ChainSpec;
+use skyx_node::devnet::{generate_to_file, GenerateOptions};
+use skyx_node::import::{import_chain_file, import_reference_db, is_bolt_file};
+use skyx_node::repair::{export, repair, RepairSource};
+use skyx_node::store::ChainStore;
+use skyx_node::verify::verify_store;
+
+use crate::output::print_json;
+
+/// The data directory of a node.
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// Folder holding the node's store.
+    #[arg(long = "data-dir", env = "SKYX_DATA_DIR", value_name = "DIR")]
+    pub data_dir: PathBuf,
+}
+
+/// `skyx node` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Import a chain file (JSONL) or a reference node's data.db, validating
+    /// every block; an interrupted import resumes where it stopped.
+    Import {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The chain file or data.db.
+        file: PathBuf,
+    },
+    /// Print the store's figures.
+    Status {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Re-check everything (exit 0 clean, 1 with a report).
+    Verify {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Rebuild a damaged store from its good blocks, then refetch the rest.
+    Repair {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Chain file to take missing blocks from.
+        #[arg(long, conflicts_with = "peer")]
+        from: Option<PathBuf>,
+        /// Peer to fetch missing blocks from.
+        #[arg(long)]
+        peer: Option<SocketAddr>,
+    },
+    /// Write the chain to a chain file.
+    Export {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Private chains.
+    #[command(subcommand)]
+    Devnet(DevnetCommand),
+}
+
+/// `skyx node devnet` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DevnetCommand {
+    /// Generate a valid signed synthetic chain.
+    Generate {
+        /// Blocks after genesis.
+        #[arg(long)]
+        blocks: u64,
+        /// Transactions per block.
+        #[arg(long = "txs-per-block")]
+        txs_per_block: u32,
+        /// Output chain file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the chain's keys (same seed, same chain).
+        #[arg(long)]
+        seed: Option<String>,
+    },
+}
+
+/// Runs a `skyx node` subcommand.
+pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
+    match cmd {
+        NodeCommand::Import { dir, file } => import(&dir.data_dir, file, compact),
+        NodeCommand::Status { dir } => {
+            let store = open_existing(&dir.data_dir)?;
+            print_json(&store.status()?, compact)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Verify { dir } => {
+            let store = open_existing(&dir.data_dir)?;
+            let (_store, report) = verify_store(store)?;
+            print_json(&report, compact)?;
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        NodeCommand::Repair { dir, from, peer } => {
+            let source = match (from, peer) {
+                (Some(f), _) => RepairSource::File(f.clone()),
+                (None, Some(addr)) => RepairSource::Peer(*addr),
+                (None, None) => RepairSource::None,
+            };
+            let report = repair(&dir.data_dir, None, source)?;
+            print_json(&report, compact)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Export { dir, out } => {
+            let store = open_existing(&dir.data_dir)?;
+            let n = export(&store, out)?;
+            print_json(
+                &Exported {
+                    blocks: n,
+                    out: out.display().to_string(),
+                },
+                compact,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Devnet(DevnetCommand::Generate {
+            blocks,
+            txs_per_block,
+            out,
+            seed,
+        }) => {
+            let mut opts = GenerateOptions {
+                blocks: *blocks,
+                txs_per_block: *txs_per_block,
+                ..GenerateOptions::default()
+            };
+            if let Some(seed) = seed {
+                opts.seed = seed.clone();
+            }
+            let summary = generate_to_file(&opts, out)?;
+            print_json(&Generated::from(&summary, out), compact)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What `skyx node export` prints.
+#[derive(Serialize)]
+struct Exported {
+    blocks: u64,
+    out: String,
+}
+
+/// What `skyx node devnet generate` prints.
+#[derive(Serialize)]
+struct Generated {
+    out: String,
+    blocks: u64,
+    transactions: u64,
+    addresses: usize,
+    genesis_hash: String,
+    head_hash: String,
+    seconds: f64,
+}
+
+impl Generated {
+    fn from(s: &skyx_node::devnet::GenerateSummary, out: &Path) -> Generated {
+        Generated {
+            out: out.display().to_string(),
+            blocks: s.blocks,
+            transactions: s.transactions,
+            addresses: s.addresses,
+            genesis_hash: s.genesis_hash.to_hex(),
+            head_hash: s.head_hash.to_hex(),
+            seconds: s.elapsed.as_secs_f64(),
+        }
+    }
+}
+
+fn import(data_dir: &Path, file: &Path, compact: bool) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let bolt = is_bolt_file(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (store, summary) = if bolt {
+        import_reference_db(data_dir, file)?
+    } else {
+        import_chain_file(data_dir, file)?
+    };
+    #[derive(Serialize)]
+    struct Imported {
+        #[serde(flatten)]
+        summary: skyx_node::import::ImportSummary,
+        height: Option<u64>,
+        head_hash: Option<String>,
+        seconds: f64,
+    }
+    let head = store.head();
+    print_json(
+        &Imported {
+            summary,
+            height: head.header.map(|h| h.bk_seq),
+            head_hash: head.header.map(|h| h.hash().to_hex()),
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        compact,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store of an existing data directory (never creates one).
+pub fn open_existing(data_dir: &Path) -> anyhow::Result<ChainStore> {
+    if !data_dir.join(skyx_node::store::STORE_FILE).exists() {
+        bail!(
+            "no node store in {}: run `skyx node import` first",
+            data_dir.display()
+        );
+    }
+    Ok(ChainStore::open(data_dir, None::<&ChainSpec>)?)
+}
