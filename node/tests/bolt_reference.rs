@@ -9,7 +9,9 @@ mod bolt {
 
     use rand::{Rng, SeedableRng};
     use serde_json::Value;
+    use skyx_coins::sky::address::Address;
     use skyx_coins::sky::encoding::encode;
+    use skyx_coins::sky::params::MAINNET;
     use skyx_node::bolt::page::{Page, PageHeader, LEAF_PAGE};
     use skyx_node::bolt::skycoin::{for_each_block, head_seq, read_reference_db, ReferenceDb};
     use skyx_node::bolt::{BoltDb, BoltError};
@@ -60,6 +62,11 @@ mod bolt {
             assert_eq!(encode(&b.block), hex_of(line, "block_hex"), "block {seq}");
             assert_eq!(b.sig.to_hex(), line["sig"].as_str().unwrap(), "sig {seq}");
             assert_eq!(b.block.hash().to_hex(), line["hash"].as_str().unwrap());
+        }
+        // The meta files say the signatures were checked: by the publisher key.
+        let publisher = MAINNET.publisher_key().unwrap();
+        for b in &db.blocks {
+            b.verify_signature(&publisher).unwrap();
         }
     }
 
@@ -178,6 +185,13 @@ mod bolt {
             assert_eq!(u.checked, want["checked"].as_i64().unwrap());
             assert_eq!(u.announced, want["announced"].as_i64().unwrap());
             assert_eq!(i64::from(u.is_valid), want["is_valid"].as_i64().unwrap());
+            let txid = u.txn.hash();
+            for (o, w) in u.txn.outputs.iter().zip(t["outputs"].as_array().unwrap()) {
+                assert_eq!(o.address.to_string(), w["address"].as_str().unwrap());
+                assert_eq!(o.coins, w["coins"].as_u64().unwrap());
+                assert_eq!(o.hours, w["hours"].as_u64().unwrap());
+                assert_eq!(o.uxid(&txid).to_hex(), w["uxid"].as_str().unwrap());
+            }
         }
 
         let none = read_reference_db(chain(NO_UNCONFIRMED)).unwrap();
@@ -228,7 +242,7 @@ mod bolt {
     }
 
     #[test]
-    fn unspent_pool_and_transactions_match_the_exports() {
+    fn unspent_pool_transactions_and_uxouts_match_the_exports() {
         let db = BoltDb::open(chain(MAIN)).unwrap();
         let cases = [
             (
@@ -241,6 +255,12 @@ mod bolt {
                 "transactions",
                 "blockchain-180.history-txns.jsonl",
                 "txid",
+                "value_hex",
+            ),
+            (
+                "uxouts",
+                "blockchain-180.history-uxouts.jsonl",
+                "uxid",
                 "value_hex",
             ),
         ];
@@ -265,6 +285,36 @@ mod bolt {
             }
             assert_eq!(b.get(&[0xff; 32]).unwrap(), None);
             assert_eq!(b.get(b"").unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn address_indexes_match_the_export() {
+        let db = BoltDb::open(chain(MAIN)).unwrap();
+        let indexes = json("blockchain-180.indexes.json");
+        for (bucket, listed) in indexes.as_object().unwrap() {
+            let want: BTreeMap<Vec<u8>, Vec<u8>> = listed
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(addr, ids)| {
+                    let addr: Address = addr.parse().unwrap();
+                    let ids = ids.as_array().unwrap();
+                    let mut value = (ids.len() as u32).to_le_bytes().to_vec();
+                    for id in ids {
+                        value.extend(hex::decode(id.as_str().unwrap()).unwrap());
+                    }
+                    (addr.to_bytes().to_vec(), value)
+                })
+                .collect();
+            let got: BTreeMap<Vec<u8>, Vec<u8>> = db
+                .bucket(bucket.as_bytes())
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(got, want, "{bucket}");
         }
     }
 
@@ -434,7 +484,12 @@ mod bolt {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.db");
         let mut errors = 0;
-        for i in 0..300 {
+        // SKYX_BOLT_FLIPS raises the count for a longer local run.
+        let rounds = std::env::var("SKYX_BOLT_FLIPS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300);
+        for i in 0..rounds {
             let at = rng.gen_range(0..used);
             let mask: u8 = rng.gen_range(1..=255);
             let mut bad = bytes.clone();

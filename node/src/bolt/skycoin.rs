@@ -277,3 +277,57 @@ pub fn unconfirmed_txns(db: &BoltDb) -> Result<Vec<UnconfirmedTxn>, BoltError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skyx_coins::sky::encoding::encode;
+
+    fn unconfirmed_value(is_valid: u8) -> Vec<u8> {
+        let mut v = encode(&Transaction::default());
+        v.extend_from_slice(&5i64.to_le_bytes());
+        v.extend_from_slice(&6i64.to_le_bytes());
+        v.extend_from_slice(&(-7i64).to_le_bytes());
+        v.push(is_valid);
+        v
+    }
+
+    #[test]
+    fn decodes_unconfirmed_values_exactly() {
+        let u = decode_unconfirmed(&unconfirmed_value(1)).unwrap();
+        assert_eq!((u.received, u.checked, u.announced), (5, 6, -7));
+        assert!(u.is_valid);
+        assert!(!decode_unconfirmed(&unconfirmed_value(0)).unwrap().is_valid);
+        assert!(matches!(
+            decode_unconfirmed(&unconfirmed_value(2)),
+            Err(DecodeError::Invalid(_))
+        ));
+        let mut long = unconfirmed_value(1);
+        long.push(0);
+        assert_eq!(decode_unconfirmed(&long), Err(DecodeError::RemainingBytes));
+        let short = unconfirmed_value(1);
+        assert_eq!(
+            decode_unconfirmed(&short[..short.len() - 1]),
+            Err(DecodeError::BufferUnderflow)
+        );
+    }
+
+    #[test]
+    fn decodes_block_tree_pairs_exactly() {
+        let mut v = 2u32.to_le_bytes().to_vec();
+        v.extend_from_slice(&[1u8; 32]);
+        v.extend_from_slice(&[2u8; 32]);
+        v.extend_from_slice(&[3u8; 32]);
+        v.extend_from_slice(&[1u8; 32]);
+        let pairs = decode_hash_pairs(&v).unwrap();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!((pairs[1].hash.0[0], pairs[1].prev.0[0]), (3, 1));
+        assert!(decode_hash_pairs(&v[..v.len() - 1]).is_err());
+        v.push(0);
+        assert_eq!(
+            decode_hash_pairs(&v).unwrap_err(),
+            DecodeError::RemainingBytes
+        );
+        assert!(decode_hash_pairs(&u32::MAX.to_le_bytes()).is_err());
+    }
+}
