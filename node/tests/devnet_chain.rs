@@ -172,6 +172,16 @@ fn devnet_genesis_only_and_bad_options() {
 }
 
 #[test]
+fn devnet_unwritable_file_is_a_sink_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("devnet.jsonl");
+    match generate_to_file(&opts(2, 3, "nowhere"), &path) {
+        Err(GenerateError::Sink { seq: 0, .. }) => {}
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
 fn devnet_sink_errors_stop_generation_at_their_block() {
     let o = opts(10, 5, "sink");
     let mut count = 0;
@@ -211,4 +221,16 @@ fn devnet_generation_rate() {
     let summary = generate_to_file(&o, &path).unwrap();
     let bytes = std::fs::metadata(&path).unwrap().len();
     println!("{summary}; file {} MB", bytes / 1_000_000);
+    // Stream the file back through the validator without holding the chain.
+    let reader =
+        ChainFileReader::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let spec = reader.spec().clone();
+    let publisher = spec.to_params().publisher_key().unwrap();
+    let mut set = UnspentSet::new();
+    for block in reader {
+        set.apply(&block.unwrap(), &publisher, &spec.genesis_hash)
+            .unwrap();
+    }
+    assert_eq!(set.head().unwrap().hash(), summary.head_hash);
+    assert_eq!(set.len(), summary.unspent_outputs);
 }

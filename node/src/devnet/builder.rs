@@ -79,8 +79,7 @@ pub fn plan_block(
 ) -> Result<Vec<PlannedTx>, BuildError> {
     let mut txs = Vec::with_capacity(want);
     while txs.len() < want {
-        let left = want - txs.len();
-        match plan_tx(set, pool, rng, head_time, left, target_unspent)? {
+        match plan_tx(set, pool, rng, head_time, want, target_unspent)? {
             Some(p) => txs.push(p),
             None => break,
         }
@@ -93,7 +92,7 @@ fn plan_tx(
     pool: &WalletPool,
     rng: &mut DevRng,
     head_time: u64,
-    txs_left: usize,
+    width: usize,
     target: usize,
 ) -> Result<Option<PlannedTx>, BuildError> {
     let total = set.len();
@@ -129,7 +128,9 @@ fn plan_tx(
 
     let wanted_outputs = match mode {
         Mode::Spread => {
-            let sharing = txs_left.min(set.ready_len() + 1).max(1);
+            // Share the shortfall over a block's worth of transactions (or
+            // over the few outputs there are, when spreading the genesis).
+            let sharing = width.min(set.ready_len() + 1).max(1);
             (target.saturating_sub(total) / sharing).max(2)
         }
         Mode::Pay => 1 + rng.weighted(&[10, 45, 25, 12, 8]),
