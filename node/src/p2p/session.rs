@@ -149,6 +149,18 @@ impl Session {
         }));
     }
 
+    /// Announces our valid pooled transactions. The reference does this
+    /// once after the introduction; skyx repeats it every round so a peer
+    /// that could not check them yet (still syncing) gets another chance.
+    async fn announce_pool(&self) -> Result<(), P2pError> {
+        let store = self.hub.store.clone();
+        let txids = blocking(move || sync::valid_pooled_txids(&store)).await?;
+        if !txids.is_empty() {
+            self.send(Message::AnnounceTxns(AnnounceTxns::fitting(txids)));
+        }
+        Ok(())
+    }
+
     async fn serve(
         &mut self,
         inbox: &mut mpsc::Receiver<Result<Message, P2pError>>,
@@ -158,11 +170,7 @@ impl Session {
         // and announce the pool; we also tell our height at once.
         self.request_blocks();
         self.announce_height();
-        let store = self.hub.store.clone();
-        let txids = blocking(move || sync::valid_pooled_txids(&store)).await?;
-        if !txids.is_empty() {
-            self.send(Message::AnnounceTxns(AnnounceTxns::fitting(txids)));
-        }
+        self.announce_pool().await?;
         if self.hub.config.discover_peers {
             self.send(Message::GetPeers);
         }
@@ -187,6 +195,7 @@ impl Session {
                 _ = rounds.tick() => {
                     self.request_blocks();
                     self.announce_height();
+                    self.announce_pool().await?;
                 }
                 _ = shutdown.changed() => {
                     return Err(P2pError::Rejected(DisconnectReason::Shutdown));

@@ -98,7 +98,7 @@ pub fn apply_received(store: &ChainStore, blocks: Vec<SignedBlock>) -> Result<Ap
             } else {
                 recover_block_signers(&b.block).map_err(|source| P2pError::InvalidBlock {
                     seq,
-                    source: NodeError::InvalidBlock { seq, source },
+                    source: NodeError::InvalidBlock { seq, rule: source },
                 })?
             };
             Ok((b, signers))
@@ -125,10 +125,10 @@ pub fn apply_received(store: &ChainStore, blocks: Vec<SignedBlock>) -> Result<Ap
                 applied.blocks = effects.len() as u64;
                 applied.transactions = txs.iter().take(effects.len()).sum();
             }
-            Err(NodeError::InvalidBlock { seq, source }) => {
+            Err(NodeError::InvalidBlock { seq, rule: source }) => {
                 return Err(P2pError::InvalidBlock {
                     seq,
-                    source: NodeError::InvalidBlock { seq, source },
+                    source: NodeError::InvalidBlock { seq, rule: source },
                 });
             }
             Err(e) => return Err(P2pError::Store(e)),
@@ -163,7 +163,7 @@ pub fn ensure_genesis(store: &ChainStore, signature: Option<Sig>) -> Result<bool
     let block = store.params().genesis_block();
     let signed = SignedBlock { block, sig };
     store.apply_block(&signed).map_err(|e| match e {
-        NodeError::InvalidBlock { seq, source } => P2pError::Config(format!(
+        NodeError::InvalidBlock { seq, rule: source } => P2pError::Config(format!(
             "the genesis signature does not fit the chain: block {seq}: {source}"
         )),
         other => P2pError::Store(other),
