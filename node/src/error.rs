@@ -29,12 +29,12 @@ pub enum NodeError {
         expected: String,
     },
     /// A block is invalid.
-    #[error("block {seq}: {source}")]
+    #[error("block {seq}: {rule}")]
     InvalidBlock {
         /// Seq of the block.
         seq: u64,
         /// The rule it breaks.
-        source: BlockError,
+        rule: BlockError,
     },
     /// Stored bytes do not decode.
     #[error("stored data does not decode: {0}")]
@@ -58,7 +58,7 @@ impl NodeError {
             NodeError::Damaged(_) => "store_damaged",
             NodeError::Schema { .. } => "store_schema",
             NodeError::WrongChain { .. } => "store_wrong_chain",
-            NodeError::InvalidBlock { source, .. } => source.code(),
+            NodeError::InvalidBlock { rule, .. } => rule.code(),
             NodeError::Decode(_) => "store_decode",
             NodeError::Io(_) => "io",
             NodeError::ChainFile(_) => "chain_file",

@@ -131,10 +131,7 @@ where
                         let signers = if b.block.seq() == 0 {
                             Signers::default()
                         } else {
-                            recover_block_signers(&b.block).map_err(|source| NodeError::InvalidBlock {
-                                seq: b.block.seq(),
-                                source,
-                            })?
+                            recover_block_signers(&b.block).map_err(|rule| NodeError::InvalidBlock { seq: b.block.seq(), rule })?
                         };
                         Ok((b, signers))
                     })

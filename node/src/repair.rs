@@ -181,10 +181,7 @@ fn salvage(path: &Path) -> (Option<ChainSpec>, Vec<SignedBlock>, Option<String>)
         .as_ref()
         .and_then(|s| s.to_params().publisher_key().ok());
     let mut blocks = Vec::new();
-    let stopped = match salvage_blocks(&db, publisher.as_ref(), &mut blocks) {
-        Ok(()) => None,
-        Err(why) => Some(why),
-    };
+    let stopped = salvage_blocks(&db, publisher.as_ref(), &mut blocks).err();
     (spec, blocks, stopped)
 }
 
@@ -219,6 +216,11 @@ fn salvage_blocks(
             .map(|h| *h.value());
         if indexed != Some(block.hash().0) || block.seq() != seq {
             return Err(format!("block {seq} does not match its hash index"));
+        }
+        if block.body.hash() != block.head.body_hash {
+            return Err(format!(
+                "block {seq}: its transactions do not match its body hash"
+            ));
         }
         if seq > 0 && Some(block.head.prev_hash) != prev {
             return Err(format!("block {seq} does not chain to block {}", seq - 1));

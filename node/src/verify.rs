@@ -53,9 +53,10 @@ pub fn verify_store(store: ChainStore) -> Result<(ChainStore, VerifyReport), Nod
         transactions_checked: 0,
         problems: Vec::new(),
     };
-    let (store, intact) = store.check_integrity()?;
-    if !intact {
-        report.problem("the database file failed its page checksum check".into());
+    let (store, finding) = store.check_integrity();
+    if let Some(problem) = finding {
+        report.problem(problem);
+        return Ok((store, report));
     }
     let Some(height) = store.height() else {
         return Ok((store, report));

@@ -99,8 +99,18 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         NodeCommand::Verify { dir } => {
-            let store = open_existing(&dir.data_dir)?;
-            let (_store, report) = verify_store(store)?;
+            let report = match open_existing(&dir.data_dir) {
+                Ok(store) => verify_store(store)?.1,
+                // A store that does not even open is a finding, not a failure
+                // of the command.
+                Err(e) => skyx_node::verify::VerifyReport {
+                    ok: false,
+                    height: None,
+                    blocks_checked: 0,
+                    transactions_checked: 0,
+                    problems: vec![format!("{e:#}")],
+                },
+            };
             print_json(&report, compact)?;
             Ok(if report.ok {
                 ExitCode::SUCCESS

@@ -65,12 +65,12 @@ pub enum BlockError {
     #[error("New output collides with an existing unspent output")]
     OutputCollision,
     /// A transaction breaks a rule.
-    #[error("transaction {index}: {source}")]
+    #[error("transaction {index}: {rule}")]
     Transaction {
         /// Index of the transaction in the block.
         index: usize,
         /// The rule.
-        source: TxError,
+        rule: TxError,
     },
 }
 
@@ -92,7 +92,7 @@ impl BlockError {
             BlockError::DuplicateTransaction => "block_duplicate_tx",
             BlockError::UnknownInput => "block_unknown_input",
             BlockError::OutputCollision => "block_output_collision",
-            BlockError::Transaction { source, .. } => source.code(),
+            BlockError::Transaction { rule, .. } => rule.code(),
         }
     }
 }
@@ -168,7 +168,7 @@ pub fn recover_block_signers(block: &Block) -> Result<Signers, BlockError> {
         .iter()
         .enumerate()
         .map(|(index, txn)| {
-            let tx_err = |source| BlockError::Transaction { index, source };
+            let tx_err = |rule| BlockError::Transaction { index, rule };
             txn.verify_without_signatures().map_err(tx_err)?;
             txn.recover_signers().map_err(tx_err)
         })
@@ -217,7 +217,7 @@ pub fn verify_transactions_with_signers<U: UnspentView>(
         ux_hash_after: *ux_hash,
     };
     for (index, txn) in txns.iter().enumerate() {
-        let tx_err = |source| BlockError::Transaction { index, source };
+        let tx_err = |rule| BlockError::Transaction { index, rule };
         let txid = txn.hash();
         if !txids.insert(txid) {
             return Err(BlockError::DuplicateTransaction);

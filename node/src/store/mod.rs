@@ -244,9 +244,9 @@ impl ChainStore {
         let signers = if signed.block.seq() == 0 {
             Signers::default()
         } else {
-            recover_block_signers(&signed.block).map_err(|source| NodeError::InvalidBlock {
+            recover_block_signers(&signed.block).map_err(|rule| NodeError::InvalidBlock {
                 seq: signed.block.seq(),
-                source,
+                rule,
             })?
         };
         let mut effects = self.apply_blocks(vec![(signed.clone(), signers)])?;
@@ -279,13 +279,17 @@ impl ChainStore {
     }
 
     /// Runs redb's own integrity check (page checksums and tree structure).
-    /// Needs exclusive access, so it takes the store by value and returns it.
-    pub fn check_integrity(mut self) -> Result<(ChainStore, bool), NodeError> {
-        let ok = self
-            .db
-            .check_integrity()
-            .map_err(|e| damaged_or_db(&self.path, e))?;
-        Ok((self, ok))
+    /// Needs exclusive access, so it takes the store by value and returns
+    /// it, with a description of the damage when there is any.
+    pub fn check_integrity(mut self) -> (ChainStore, Option<String>) {
+        let finding = match self.db.check_integrity() {
+            Ok(true) => None,
+            Ok(false) => {
+                Some("the database file failed its page checksum check and was repaired".into())
+            }
+            Err(e) => Some(format!("{}: {e}", self.path.display())),
+        };
+        (self, finding)
     }
 }
 

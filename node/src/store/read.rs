@@ -35,6 +35,15 @@ pub struct OutputRecord {
     pub spent: Option<(Sha256, u64)>,
 }
 
+/// One raw row of the history index.
+type HistoryRow<'a> = Result<
+    (
+        redb::AccessGuard<'a, &'static [u8]>,
+        redb::AccessGuard<'a, &'static [u8; 32]>,
+    ),
+    redb::StorageError,
+>;
+
 /// One entry of an address's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -207,13 +216,7 @@ impl ChainStore {
         let r = self.db().begin_read()?;
         let t = r.open_table(ADDR_TXS)?;
         let range = t.range(start.as_slice()..end.as_slice())?;
-        let parse = |entry: Result<
-            (
-                redb::AccessGuard<'_, &[u8]>,
-                redb::AccessGuard<'_, &[u8; 32]>,
-            ),
-            redb::StorageError,
-        >| {
+        let parse = |entry: HistoryRow<'_>| {
             let (k, v) = entry?;
             let key = k.value();
             if key.len() != 33 {

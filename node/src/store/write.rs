@@ -116,10 +116,10 @@ pub(super) fn apply_batch(
             }
             let effects = match verdict {
                 Ok(e) => e,
-                Err(source) => {
+                Err(rule) => {
                     failure = Some(NodeError::InvalidBlock {
                         seq: signed.block.seq(),
-                        source,
+                        rule,
                     });
                     break;
                 }
