@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod http;
 mod output;
 
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 //! peer sync over the reference's wire protocol.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod bitcoin;
 pub mod bolt;
 pub mod chainfile;
 pub mod devnet;

@@ -18,6 +18,7 @@
 //! all. Nothing already stored is rewritten: blocks, outputs and index
 //! entries are insert-only; only the unspent set shrinks and the head moves.
 
+pub mod explorer;
 pub mod read;
 pub mod tables;
 mod write;

@@ -1,0 +1,1 @@
+//! The HTTP API: the reference Skycoin REST API and skyx extensions.

@@ -1,0 +1,1 @@
+//! Explorer queries over the chain store (balances, rich list, coin supply, paging).
