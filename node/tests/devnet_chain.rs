@@ -135,6 +135,12 @@ fn devnet_same_options_same_chain() {
     let a = collect(&o);
     let b = collect(&o);
     assert_eq!(a, b);
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| collect(&o));
+    assert_eq!(a, single, "the thread count does not change the chain");
     let c = collect(&opts(8, 40, "other seed"));
     assert_ne!(a[0], c[0]);
     assert_ne!(a[5].block.hash(), c[5].block.hash());

@@ -122,6 +122,9 @@ fn plan_tx(
         }
         return Ok(None);
     }
+    let Some(owner) = spent.first().map(|s| s.key) else {
+        return Ok(None);
+    };
     let coins_in = spent
         .iter()
         .fold(0u64, |acc, s| acc.saturating_add(s.coins));
@@ -144,7 +147,7 @@ fn plan_tx(
         .min(pool.len())
         .max(1);
 
-    let recipients = choose_recipients(pool, rng, n_out, spent[0].key);
+    let recipients = choose_recipients(pool, rng, n_out, owner);
     let coins = split_coins(rng, coins_in, n_out, mode == Mode::Spread);
 
     let fee_min = required_fee(hours, BURN_FACTOR);

@@ -1,7 +1,7 @@
 //! Private chains: synthetic chain generation for private networks,
 //! benchmarks and crash tests.
 //!
-//! [`generate`] builds a valid signed Skycoin chain from a seed: a genesis
+//! [`generate()`] builds a valid signed Skycoin chain from a seed: a genesis
 //! block paying 100,000,000 SKY to the first key of the seed's deterministic
 //! wallet, then blocks of signed transactions between a growing pool of that
 //! wallet's addresses, with fan-in and fan-out, varied amounts and burned
