@@ -38,16 +38,21 @@ impl std::fmt::Debug for PeerNode {
     }
 }
 
-/// Our introduction for `store`'s chain with a fresh random mirror.
+/// Our introduction for `store`'s chain with a fresh random mirror. Without
+/// a listening port the chain's default port is announced: the reference
+/// refuses an introduction with port 0 (its peer list cannot hold the
+/// address) and always announces its own configured port.
 pub fn local_peer(
     store: &ChainStore,
     user_agent: &str,
-    listen_port: u16,
+    listen_port: Option<u16>,
 ) -> Result<LocalPeer, P2pError> {
     let mirror: u32 = rand::random();
     let mut local = LocalPeer::from_params(store.params(), mirror, user_agent)
         .map_err(|e| P2pError::Config(e.to_string()))?;
-    local.listen_port = listen_port;
+    if let Some(port) = listen_port {
+        local.listen_port = port;
+    }
     Ok(local)
 }
 
@@ -65,7 +70,7 @@ impl PeerNode {
             None => None,
         };
         let listen = listener.as_ref().map(|l| l.local_addr()).transpose()?;
-        let local = local_peer(&store, &config.user_agent, listen.map_or(0, |a| a.port()))?;
+        let local = local_peer(&store, &config.user_agent, listen.map(|a| a.port()))?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let hub = Arc::new(Hub::new(store, config, local, listen, stop_rx));
         let mut tasks = Vec::new();

@@ -83,7 +83,7 @@ async fn run(
 ) -> Result<SyncSummary, P2pError> {
     let s = store.clone();
     blocking(move || sync::ensure_genesis(&s, None)).await?;
-    let local = local_peer(&store, &default_user_agent(), 0)?;
+    let local = local_peer(&store, &default_user_agent(), None)?;
     let stream = TcpStream::connect(peer).await?;
     let Introduced {
         mut reader,
