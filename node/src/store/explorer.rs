@@ -1,1 +1,172 @@
 //! Explorer queries over the chain store (balances, rich list, coin supply, paging).
+//!
+//! These read the tables directly inside one read transaction per call:
+//! headers without their bodies, table sizes, several outputs at once and
+//! pages of the chain's transactions in chain order.
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use skyx_coins::sky::block::{Block, BlockHeader};
+use skyx_coins::sky::encoding::{decode_exact, decode_prefix};
+use skyx_coins::sky::hash::Sha256;
+use skyx_coins::sky::transaction::Transaction;
+use skyx_coins::sky::uxout::UxOut;
+
+use super::read::OutputRecord;
+use super::tables::*;
+use super::ChainStore;
+use crate::error::NodeError;
+
+/// Size of a stored block header.
+const HEADER_BYTES: usize = 124;
+
+/// A confirmed transaction found by walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainTxn {
+    /// Seq of its block.
+    pub seq: u64,
+    /// Time of its block.
+    pub time: u64,
+    /// The transaction.
+    pub txn: Transaction,
+}
+
+/// Table sizes the API reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Unspent outputs.
+    pub unspent: u64,
+    /// Confirmed transactions.
+    pub transactions: u64,
+    /// Pool transactions.
+    pub unconfirmed: u64,
+}
+
+fn tx_count_of(bytes: &[u8]) -> Result<u64, NodeError> {
+    bytes
+        .get(HEADER_BYTES..HEADER_BYTES + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(|b| u64::from(u32::from_le_bytes(b)))
+        .ok_or_else(|| NodeError::Damaged("stored block is shorter than its header".into()))
+}
+
+impl ChainStore {
+    /// The header of block `seq`, without decoding its body.
+    pub fn block_header(&self, seq: u64) -> Result<Option<BlockHeader>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let Some(g) = blocks.get(seq)? else {
+            return Ok(None);
+        };
+        let (header, _) = decode_prefix::<BlockHeader>(g.value())
+            .map_err(|e| NodeError::Damaged(format!("header of block {seq}: {e}")))?;
+        Ok(Some(header))
+    }
+
+    /// Sizes of the unspent set, the transaction index and the pool.
+    pub fn counts(&self) -> Result<Counts, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        Ok(Counts {
+            unspent: r.open_table(UNSPENT)?.len()?,
+            transactions: r.open_table(TXS)?.len()?,
+            unconfirmed: r.open_table(UNCONFIRMED)?.len()?,
+        })
+    }
+
+    /// Several outputs (spent or not) by id, in one read; unknown ids give `None`.
+    pub fn outputs(&self, ids: &[Sha256]) -> Result<Vec<Option<OutputRecord>>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let outputs = r.open_table(OUTPUTS)?;
+        let spent_t = r.open_table(SPENT)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(g) = outputs.get(&id.0)? else {
+                out.push(None);
+                continue;
+            };
+            let ux: UxOut = decode_exact(g.value())
+                .map_err(|e| NodeError::Damaged(format!("output {id}: {e}")))?;
+            let spent = spent_t.get(&id.0)?.map(|v| {
+                let v = v.value();
+                let mut txid = [0u8; 32];
+                txid.copy_from_slice(&v[..32]);
+                let mut seq = [0u8; 8];
+                seq.copy_from_slice(&v[32..]);
+                (Sha256(txid), u64::from_be_bytes(seq))
+            });
+            out.push(Some(OutputRecord { ux, spent }));
+        }
+        Ok(out)
+    }
+
+    /// Several unspent outputs by id, in one read; spent or unknown ids give `None`.
+    pub fn unspents(&self, ids: &[Sha256]) -> Result<Vec<Option<UxOut>>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let t = r.open_table(UNSPENT)?;
+        ids.iter()
+            .map(|id| {
+                t.get(&id.0)?
+                    .map(|g| {
+                        decode_exact(g.value())
+                            .map_err(|e| NodeError::Damaged(format!("unspent output {id}: {e}")))
+                    })
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// A page of every confirmed transaction in chain order (or newest
+    /// first), skipping `offset`. Blocks before the page are skipped by
+    /// their transaction count without being decoded.
+    pub fn chain_transactions(
+        &self,
+        offset: u64,
+        limit: u64,
+        descending: bool,
+    ) -> Result<Vec<ChainTxn>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let mut out = Vec::new();
+        let mut skip = offset;
+        let mut visit = |bytes: &[u8]| -> Result<bool, NodeError> {
+            if out.len() as u64 >= limit {
+                return Ok(false);
+            }
+            let n = tx_count_of(bytes)?;
+            if skip >= n {
+                skip -= n;
+                return Ok(true);
+            }
+            let block = Block::decode(bytes)
+                .map_err(|e| NodeError::Damaged(format!("stored block: {e}")))?;
+            let (seq, time) = (block.head.bk_seq, block.head.time);
+            let mut txns: Vec<Transaction> = block.body.transactions;
+            if descending {
+                txns.reverse();
+            }
+            for txn in txns.into_iter().skip(skip as usize) {
+                if out.len() as u64 >= limit {
+                    break;
+                }
+                out.push(ChainTxn { seq, time, txn });
+            }
+            skip = 0;
+            Ok(true)
+        };
+        if descending {
+            for entry in blocks.iter()?.rev() {
+                let (_, v) = entry?;
+                if !visit(v.value())? {
+                    break;
+                }
+            }
+        } else {
+            for entry in blocks.iter()? {
+                let (_, v) = entry?;
+                if !visit(v.value())? {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -129,19 +129,28 @@ impl ChainStore {
         let Some(loc) = txs.get(&txid.0)? else {
             return Ok(None);
         };
-        let (seq, pos) = parse_tx_location(loc.value());
-        let block = self.block_by_seq(seq)?.ok_or_else(|| {
-            NodeError::Damaged(format!("transaction {txid} points at missing block {seq}"))
+        let loc = TxLocation::from_bytes(loc.value());
+        let blocks = r.open_table(BLOCKS)?;
+        let bytes = blocks.get(loc.seq)?.ok_or_else(|| {
+            NodeError::Damaged(format!(
+                "transaction {txid} points at missing block {}",
+                loc.seq
+            ))
         })?;
-        let txn = block
-            .block
-            .body
-            .transactions
-            .into_iter()
-            .nth(pos as usize)
+        let start = loc.offset as usize;
+        let slice = bytes
+            .value()
+            .get(start..start + loc.len as usize)
             .ok_or_else(|| {
-                NodeError::Damaged(format!("transaction {txid} points past block {seq}"))
+                NodeError::Damaged(format!("transaction {txid} points past block {}", loc.seq))
             })?;
+        let txn: Transaction = decode_or_damaged(&format!("transaction {txid}"), slice)?;
+        if txn.hash() != *txid {
+            return Err(NodeError::Damaged(format!(
+                "transaction {txid} does not hash to its id"
+            )));
+        }
+        let (seq, pos) = (loc.seq, loc.pos);
         Ok(Some(TxRecord { txn, seq, pos }))
     }
 

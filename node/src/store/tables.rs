@@ -18,8 +18,8 @@ pub const BLOCK_SIGS: TableDefinition<u64, &[u8; 65]> = TableDefinition::new("bl
 pub const SEQ_HASH: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seq_hash");
 /// block hash → seq.
 pub const HASH_SEQ: TableDefinition<&[u8; 32], u64> = TableDefinition::new("hash_seq");
-/// txid → block seq (u64 BE) ‖ position in the block (u32 BE).
-pub const TXS: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("txs");
+/// txid → where the transaction is: see [`TxLocation`].
+pub const TXS: TableDefinition<&[u8; 32], &[u8; 20]> = TableDefinition::new("txs");
 /// uxid → unspent output (`UxHead ‖ UxBody`, 85 bytes).
 pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("unspent");
 /// uxid → every output ever created (85 bytes), written once.
@@ -82,21 +82,48 @@ pub fn addr_unspent_key(a: &[u8; 21], uxid: &[u8; 32]) -> [u8; 53] {
     k
 }
 
-/// `seq ‖ pos` as stored in [`TXS`].
-pub fn tx_location(seq: u64, pos: u32) -> [u8; 12] {
-    let mut v = [0u8; 12];
-    v[..8].copy_from_slice(&seq.to_be_bytes());
-    v[8..].copy_from_slice(&pos.to_be_bytes());
-    v
+/// Where a confirmed transaction is stored: its block, its position in the
+/// block, and the byte range of its encoding inside the stored block, so a
+/// lookup decodes only the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxLocation {
+    /// Block seq.
+    pub seq: u64,
+    /// Position in the block.
+    pub pos: u32,
+    /// Offset of the encoding in the stored block bytes.
+    pub offset: u32,
+    /// Length of the encoding.
+    pub len: u32,
 }
 
-/// Inverse of [`tx_location`].
-pub fn parse_tx_location(v: &[u8; 12]) -> (u64, u32) {
-    let mut s = [0u8; 8];
-    s.copy_from_slice(&v[..8]);
-    let mut p = [0u8; 4];
-    p.copy_from_slice(&v[8..]);
-    (u64::from_be_bytes(s), u32::from_be_bytes(p))
+impl TxLocation {
+    /// The 20-byte stored form (big-endian fields).
+    pub fn to_bytes(&self) -> [u8; 20] {
+        let mut v = [0u8; 20];
+        v[..8].copy_from_slice(&self.seq.to_be_bytes());
+        v[8..12].copy_from_slice(&self.pos.to_be_bytes());
+        v[12..16].copy_from_slice(&self.offset.to_be_bytes());
+        v[16..].copy_from_slice(&self.len.to_be_bytes());
+        v
+    }
+
+    /// Inverse of [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(v: &[u8; 20]) -> TxLocation {
+        let word = |r: std::ops::Range<usize>| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&v[r]);
+            u32::from_be_bytes(b)
+        };
+        let mut s = [0u8; 8];
+        s.copy_from_slice(&v[..8]);
+        TxLocation {
+            seq: u64::from_be_bytes(s),
+            pos: word(8..12),
+            offset: word(12..16),
+            len: word(16..20),
+        }
+    }
 }
 
 /// The key range `[prefix, prefix+1)` of all keys starting with an address.

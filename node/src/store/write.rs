@@ -22,7 +22,7 @@ struct Tables<'txn> {
     sigs: Table<'txn, u64, &'static [u8; 65]>,
     seq_hash: Table<'txn, u64, &'static [u8; 32]>,
     hash_seq: Table<'txn, &'static [u8; 32], u64>,
-    txs: Table<'txn, &'static [u8; 32], &'static [u8; 12]>,
+    txs: Table<'txn, &'static [u8; 32], &'static [u8; 20]>,
     unspent: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
     outputs: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
     spent: Table<'txn, &'static [u8; 32], &'static [u8; 40]>,
@@ -157,7 +157,16 @@ fn write_block(
     let block = &signed.block;
     let seq = block.seq();
     let hash = block.hash();
-    t.blocks.insert(seq, encode(block).as_slice())?;
+    let bytes = encode(block);
+    t.blocks.insert(seq, bytes.as_slice())?;
+    // Byte ranges of the transactions: header (124) + count (4), then each in turn.
+    let mut offset = 128usize;
+    let mut ranges = Vec::with_capacity(block.body.transactions.len());
+    for txn in &block.body.transactions {
+        let len = txn.size();
+        ranges.push((offset, len));
+        offset += len;
+    }
     t.sigs.insert(seq, &signed.sig.0)?;
     t.seq_hash.insert(seq, &hash.0)?;
     t.hash_seq.insert(&hash.0, seq)?;
@@ -166,7 +175,16 @@ fn write_block(
     for (pos, tx) in effects.transactions.iter().enumerate() {
         let pos =
             u32::try_from(pos).map_err(|_| NodeError::Invalid("too many transactions".into()))?;
-        t.txs.insert(&tx.txid.0, &tx_location(seq, pos))?;
+        let (offset, len) = ranges.get(pos as usize).copied().unwrap_or((0, 0));
+        let loc = TxLocation {
+            seq,
+            pos,
+            offset: u32::try_from(offset)
+                .map_err(|_| NodeError::Invalid("block too large".into()))?,
+            len: u32::try_from(len)
+                .map_err(|_| NodeError::Invalid("transaction too large".into()))?,
+        };
+        t.txs.insert(&tx.txid.0, &loc.to_bytes())?;
         t.unconfirmed.remove(&tx.txid.0)?;
         // Addresses touched by the transaction, in first-seen order.
         let mut seen = HashSet::new();

@@ -1,0 +1,285 @@
+//! Speed of the node store, each figure against a baseline run in this process.
+//!
+//! 1. Ingest: a generated chain of `SKYX_BENCH_TXS` transactions (default
+//!    1,000,000) is imported into a fresh store (full validation, every
+//!    index, durable commits). The baseline is the bare work no validator
+//!    can skip: recovering the public key of every input signature of the
+//!    same chain, on all cores. Ratio = bare time / ingest time (goal ≥ 0.8).
+//! 2. Append cost: single durable block appends timed at height ~1,000 and
+//!    again after the store has grown to `SKYX_BENCH_APPEND_BLOCKS` blocks
+//!    (default 200,000). Ratio = late / early (goal ≤ 1.2).
+//! 3. Lookups, single thread: transaction by id, one page (100) of the
+//!    history of the address with the most entries, unspent outputs of that
+//!    address — each timed over many calls.
+//!
+//! Prints one JSON object at the end. Run with
+//! `cargo bench -p skyx-node --bench node_store`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde_json::json;
+use skyx_coins::sky::address::Address;
+use skyx_coins::sky::block::SignedBlock;
+use skyx_coins::sky::chain::recover_block_signers;
+use skyx_coins::sky::hash::Sha256;
+use skyx_node::chainfile::ChainFileReader;
+use skyx_node::devnet::{generate, generate_to_file, GenerateOptions};
+use skyx_node::import::{import_chain_file, progress_bar};
+use skyx_node::store::ChainStore;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn read_chain(path: &Path) -> Vec<SignedBlock> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ChainFileReader::new(std::io::BufReader::new(f))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|b| b.unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// Ingest vs bare signature recovery.
+fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
+    let txs = env_u64("SKYX_BENCH_TXS", 1_000_000);
+    let per_block = 100u32;
+    let opts = GenerateOptions {
+        blocks: txs / u64::from(per_block) + 1,
+        txs_per_block: per_block,
+        seed: "bench-ingest".into(),
+        ..GenerateOptions::default()
+    };
+    let file = dir.join("ingest.jsonl");
+    eprintln!(
+        "generating {} blocks × {per_block} transactions …",
+        opts.blocks
+    );
+    let summary = generate_to_file(&opts, &file).unwrap_or_else(|e| panic!("generate: {e}"));
+    eprintln!("{summary}");
+
+    // Baseline: recover every input's signer, nothing else, on all cores.
+    let blocks = read_chain(&file);
+    let inputs: usize = blocks
+        .iter()
+        .flat_map(|b| &b.block.body.transactions)
+        .map(|t| t.inputs.len())
+        .sum();
+    let started = Instant::now();
+    let recovered: usize = blocks
+        .par_iter()
+        .filter(|b| b.block.seq() > 0)
+        .map(|b| {
+            b.block
+                .body
+                .transactions
+                .iter()
+                .map(|t| t.recover_signers().map(|s| s.len()).unwrap_or(0))
+                .sum::<usize>()
+        })
+        .sum();
+    let bare = started.elapsed();
+    assert_eq!(recovered, inputs, "every signature recovers");
+    drop(blocks);
+
+    // The import: full validation, every index, durable batches.
+    let started = Instant::now();
+    let (store, imported) = import_chain_file(&dir.join("ingest-store"), &file)
+        .unwrap_or_else(|e| panic!("import: {e}"));
+    let ingest = started.elapsed();
+    let ratio = bare.as_secs_f64() / ingest.as_secs_f64();
+    eprintln!(
+        "ingest: {} txs in {:.1}s = {:.0} txs/s; bare signature recovery of the {inputs} inputs {:.1}s; ratio {ratio:.3}",
+        imported.transactions,
+        ingest.as_secs_f64(),
+        imported.transactions as f64 / ingest.as_secs_f64(),
+        bare.as_secs_f64()
+    );
+    let _ = std::fs::remove_file(&file);
+    (
+        json!({
+            "transactions": imported.transactions,
+            "inputs": inputs,
+            "ingest_seconds": ingest.as_secs_f64(),
+            "ingest_txs_per_s": imported.transactions as f64 / ingest.as_secs_f64(),
+            "bare_sig_recovery_seconds": bare.as_secs_f64(),
+            "bare_sigs_per_s": inputs as f64 / bare.as_secs_f64(),
+            "ratio_ingest_vs_bare_signatures": ratio,
+        }),
+        store,
+    )
+}
+
+/// Mean time of one durable single-block append over `blocks`.
+fn time_appends(store: &ChainStore, blocks: &[SignedBlock]) -> Duration {
+    let started = Instant::now();
+    for b in blocks {
+        store
+            .apply_block(b)
+            .unwrap_or_else(|e| panic!("append {}: {e}", b.block.seq()));
+    }
+    started.elapsed() / u32::try_from(blocks.len()).unwrap_or(u32::MAX).max(1)
+}
+
+/// Append cost at a low and a high height.
+fn append_cost(dir: &Path) -> serde_json::Value {
+    let total = env_u64("SKYX_BENCH_APPEND_BLOCKS", 200_000);
+    let sample = 1_000u64;
+    let opts = GenerateOptions {
+        blocks: total + sample,
+        txs_per_block: 2,
+        seed: "bench-append".into(),
+        ..GenerateOptions::default()
+    };
+    let spec = skyx_node::devnet::chain_spec(&opts).unwrap_or_else(|e| panic!("{e}"));
+    let store =
+        ChainStore::open(&dir.join("append-store"), Some(&spec)).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "append cost: generating and appending {} blocks …",
+        opts.blocks + 1
+    );
+    // Early window: blocks 1000..2000 appended one by one; everything else
+    // streamed through the batched importer.
+    let early_start = 1_000u64;
+    let late_start = total;
+    let mut pending: Vec<SignedBlock> = Vec::new();
+    let mut early: Vec<SignedBlock> = Vec::new();
+    let mut late: Vec<SignedBlock> = Vec::new();
+    let bar = progress_bar(Some(opts.blocks + 1), "append");
+    let flush = |pending: &mut Vec<SignedBlock>| {
+        let batch: Vec<_> = std::mem::take(pending)
+            .into_par_iter()
+            .map(|b| {
+                let signers = if b.block.seq() == 0 {
+                    Default::default()
+                } else {
+                    recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"))
+                };
+                (b, signers)
+            })
+            .collect();
+        store.apply_blocks(batch).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let mut early_time = Duration::ZERO;
+    generate(&opts, |b| -> Result<(), std::convert::Infallible> {
+        let seq = b.block.seq();
+        bar.inc(1);
+        if (early_start..early_start + sample).contains(&seq) {
+            if !pending.is_empty() {
+                flush(&mut pending);
+            }
+            early.push(b.clone());
+            if early.len() as u64 == sample {
+                early_time = time_appends(&store, &early);
+            }
+        } else if seq >= late_start {
+            if !pending.is_empty() {
+                flush(&mut pending);
+            }
+            late.push(b.clone());
+        } else {
+            pending.push(b.clone());
+            if pending.len() >= 512 {
+                flush(&mut pending);
+            }
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    bar.finish_and_clear();
+    let late_time = time_appends(&store, &late);
+    let ratio = late_time.as_secs_f64() / early_time.as_secs_f64();
+    eprintln!(
+        "append: {:.0} µs/block at height {early_start}, {:.0} µs/block at height {late_start}; ratio {ratio:.3}",
+        early_time.as_secs_f64() * 1e6,
+        late_time.as_secs_f64() * 1e6
+    );
+    json!({
+        "early_height": early_start,
+        "late_height": late_start,
+        "early_us_per_block": early_time.as_secs_f64() * 1e6,
+        "late_us_per_block": late_time.as_secs_f64() * 1e6,
+        "ratio_late_vs_early": ratio,
+    })
+}
+
+/// Mean time per call of `f` over `n` calls.
+fn per_call<T>(n: u32, mut f: impl FnMut(u32) -> T) -> Duration {
+    let started = Instant::now();
+    for i in 0..n {
+        std::hint::black_box(f(i));
+    }
+    started.elapsed() / n
+}
+
+fn lookups(store: &ChainStore) -> serde_json::Value {
+    let head = store.height().unwrap_or(0);
+    // Sample txids from across the chain.
+    let mut txids: Vec<Sha256> = Vec::new();
+    for seq in (1..=head).step_by((head as usize / 500).max(1)) {
+        if let Ok(Some(b)) = store.block_by_seq(seq) {
+            txids.extend(b.block.body.transactions.iter().take(2).map(|t| t.hash()));
+        }
+    }
+    // The address with the most history among the first wallet keys.
+    let mut best: Option<(Address, u64)> = None;
+    let chain =
+        skyx_node::devnet::keys::wallet_chain("bench-ingest").unwrap_or_else(|e| panic!("{e}"));
+    for pair in chain.take(200) {
+        let a = Address::from_pubkey(&pair.public);
+        let n = store.address_tx_count(&a).unwrap_or(0);
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((a, n));
+        }
+    }
+    let (address, entries) = best.unwrap_or((Address::NULL, 0));
+    let tx = per_call(20_000, |i| {
+        store.transaction(&txids[i as usize % txids.len()])
+    });
+    let page = per_call(2_000, |i| {
+        let offset = u64::from(i * 100) % entries.max(1);
+        store.address_history(&address, offset, 100, false)
+    });
+    let unspent = per_call(2_000, |_| store.address_unspent(&address));
+    let n_unspent = store
+        .address_unspent(&address)
+        .map(|v| v.len())
+        .unwrap_or(0);
+    eprintln!(
+        "lookups: tx by id {:.1} µs; history page of 100 (address with {entries} entries) {:.1} µs; {n_unspent} unspent outputs of it {:.1} µs",
+        tx.as_secs_f64() * 1e6,
+        page.as_secs_f64() * 1e6,
+        unspent.as_secs_f64() * 1e6
+    );
+    json!({
+        "tx_by_id_us": tx.as_secs_f64() * 1e6,
+        "history_page_100_us": page.as_secs_f64() * 1e6,
+        "history_entries_of_address": entries,
+        "address_unspent_us": unspent.as_secs_f64() * 1e6,
+        "address_unspent_outputs": n_unspent,
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs a quick pass.
+    let quick = std::env::args().all(|a| a != "--bench");
+    if quick {
+        std::env::set_var("SKYX_BENCH_TXS", "2000");
+        std::env::set_var("SKYX_BENCH_APPEND_BLOCKS", "1100");
+    }
+    let tmp = std::env::temp_dir().join(format!("skyx-node-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{e}"));
+    let (ingest, store) = ingest(&tmp);
+    let lookups = lookups(&store);
+    drop(store);
+    let append = append_cost(&tmp);
+    println!(
+        "{}",
+        json!({ "ingest": ingest, "append": append, "lookups": lookups })
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
