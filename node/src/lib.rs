@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod mempool;
 pub mod p2p;
+pub mod publisher;
 pub mod repair;
 pub mod store;
 pub mod verify;
