@@ -85,7 +85,13 @@ fn devnet_store() -> (ChainSpec, Vec<SignedBlock>, TempDir, Arc<ChainStore>) {
     .unwrap();
     let (dir, store) = empty_store(Some(&spec));
     let bar = indicatif::ProgressBar::hidden();
+    let started = Instant::now();
     import_blocks(&store, blocks.clone().into_iter().map(Ok), &bar).unwrap();
+    eprintln!(
+        "devnet: local import of {} blocks in {:.2} s",
+        blocks.len(),
+        started.elapsed().as_secs_f64()
+    );
     (spec, blocks, dir, store)
 }
 
@@ -527,4 +533,97 @@ async fn introduced(addr: SocketAddr, mirror: u32) -> RawPeer {
     peer.send(&Message::Introduction(local.introduction()))
         .await;
     peer
+}
+
+#[test]
+fn p2p_store_exchange_rules() {
+    use skyx_node::p2p::sync::{apply_received, blocks_after, MAX_BLOCKS_PER_REQUEST};
+    let (_a_dir, a) = mainnet_store();
+    // GETB answers: blocks after the given seq, capped, none past the head.
+    let give = blocks_after(&a, 0, 20).unwrap().unwrap();
+    assert_eq!(give.blocks.len(), 20);
+    assert_eq!(give.blocks[0].block.seq(), 1);
+    let give = blocks_after(&a, 10, 1_000).unwrap().unwrap();
+    assert_eq!(give.blocks.len() as u64, MAX_BLOCKS_PER_REQUEST);
+    assert_eq!(
+        blocks_after(&a, 170, 100).unwrap().unwrap().blocks.len(),
+        10
+    );
+    assert!(blocks_after(&a, 180, 20).unwrap().is_none());
+    assert!(blocks_after(&a, 5, 0).unwrap().is_none());
+
+    // Applying: old blocks are skipped, a gap ends the batch, order is kept.
+    let blocks = mainnet_blocks();
+    let (_b_dir, b) = empty_store(None);
+    skyx_node::p2p::ensure_genesis(&b, None).unwrap();
+    assert!(
+        !skyx_node::p2p::ensure_genesis(&b, None).unwrap(),
+        "only once"
+    );
+    let applied = apply_received(&b, blocks[0..5].to_vec()).unwrap();
+    assert_eq!((applied.blocks, applied.skipped), (4, 1));
+    let mut gapped = blocks[3..8].to_vec();
+    gapped.extend_from_slice(&blocks[9..12]);
+    let applied = apply_received(&b, gapped).unwrap();
+    assert_eq!((applied.blocks, applied.skipped), (3, 5));
+    assert_eq!(b.height(), Some(7));
+
+    // An invalid block is reported with its seq after the valid ones before it.
+    let mut batch = blocks[8..12].to_vec();
+    batch[2].sig.0[0] ^= 0x40;
+    let err = apply_received(&b, batch).unwrap_err();
+    assert_eq!(err.code(), "p2p_invalid_block");
+    assert!(
+        matches!(err, P2pError::InvalidBlock { seq: 10, .. }),
+        "{err}"
+    );
+    assert_eq!(b.height(), Some(9));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn p2p_run_introduction_timeout_and_shutdown() {
+    let (_b_dir, b) = empty_store(None);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let config = PeerConfig {
+        listen: Some(addr),
+        introduction_timeout: Duration::from_millis(300),
+        progress: false,
+        ..PeerConfig::default()
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(skyx_node::p2p::run(b.clone(), config, stopped));
+    let mut silent = loop {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                break RawPeer {
+                    stream,
+                    buf: Vec::new(),
+                }
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    // Saying nothing: refused once the introduction wait is over (code 2).
+    assert_eq!(
+        silent.expect_disconnect().await,
+        DisconnectReason::IntroductionTimeout.code()
+    );
+    // An introduced peer is told of the shutdown (code 1005), and run returns.
+    let mut peer = introduced(addr, 9).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    assert_eq!(
+        peer.expect_disconnect().await,
+        DisconnectReason::Shutdown.code()
+    );
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }

@@ -109,7 +109,8 @@ impl Hub {
     }
 
     /// Admits an introduced connection, or says why not: the same node
-    /// (same mirror) already connected, or too many connections.
+    /// (same mirror) already connected, too many outgoing connections, or
+    /// too many connections.
     pub(crate) fn register(
         &self,
         info: PeerInfo,
@@ -120,8 +121,13 @@ impl Hub {
         if conns.values().any(|c| c.mirror == mirror) {
             return Err(DisconnectReason::ConnectedTwice);
         }
-        if conns.len() >= self.config.max_connections {
+        if info.outgoing
+            && conns.values().filter(|c| c.info.outgoing).count() >= self.config.max_outgoing
+        {
             return Err(DisconnectReason::MaxOutgoingConnectionsReached);
+        }
+        if conns.len() >= self.config.max_connections {
+            return Err(DisconnectReason::PeerlistFull);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if !info.outgoing && info.listen_port != 0 {
