@@ -1,0 +1,143 @@
+//! Peers: `/network/connection`, `/network/connections`,
+//! `/network/defaultConnections`, `/network/connections/trust`,
+//! `/network/connections/exchange`.
+
+use axum::extract::State;
+use skyx_node::p2p::PeerInfo;
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::misc::{Connection, Connections, VerifyTxn};
+use crate::http::json::Json;
+use crate::http::params::Form;
+use crate::http::state::{AppState, SharedState};
+
+/// The pool rules the reference reports for peers.
+pub fn verify_params(s: &AppState) -> VerifyTxn {
+    let p = s.store.params();
+    VerifyTxn {
+        burn_factor: p.burn_factor,
+        max_transaction_size: u32::try_from(p.max_transaction_size).unwrap_or(u32::MAX),
+        max_decimals: p.max_decimals,
+    }
+}
+
+/// The shape of a connected peer.
+pub fn connection(s: &AppState, i: usize, p: &PeerInfo) -> Connection {
+    let addr = p.addr.to_string();
+    Connection {
+        id: i as u64 + 1,
+        is_trusted_peer: s.config.trusted_peers.contains(&addr),
+        address: addr,
+        last_sent: 0,
+        last_received: 0,
+        connected_at: 0,
+        outgoing: p.outgoing,
+        state: "introduced".into(),
+        mirror: 0,
+        listen_port: p.listen_port,
+        height: p.height.unwrap_or(0),
+        user_agent: p.user_agent.clone(),
+        unconfirmed_verify_transaction: verify_params(s),
+    }
+}
+
+/// `GET /api/v1/network/connections`
+#[utoipa::path(get, path = "/api/v1/network/connections", tag = "network",
+    params(("states" = Option<String>, Query, description = "pending, connected, introduced (comma-separated)"),
+           ("direction" = Option<String>, Query, description = "outgoing or incoming")),
+    responses((status = 200, description = "Connections", body = Connections,
+               example = json!({"connections": []})),
+              (status = 400, description = "Bad state or direction")))]
+pub async fn connections_handler(
+    State(s): State<SharedState>,
+    form: Form,
+) -> ApiResult<Json<Connections>> {
+    let states = form.get("states");
+    let mut want_introduced = states.is_empty();
+    for st in states.split(',').filter(|x| !x.is_empty()) {
+        match st {
+            "pending" | "connected" => {}
+            "introduced" => want_introduced = true,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Invalid state in states. Valid states are \"pending\", \"connected\" or \"introduced\"",
+                ))
+            }
+        }
+    }
+    let direction = form.get("direction").to_string();
+    if !matches!(direction.as_str(), "" | "incoming" | "outgoing") {
+        return Err(ApiError::bad_request(
+            "Invalid direction. Valid directions are \"outgoing\" or \"incoming\"",
+        ));
+    }
+    let list = s
+        .connected_peers()
+        .iter()
+        .enumerate()
+        .filter(|_| want_introduced)
+        .filter(|(_, p)| match direction.as_str() {
+            "outgoing" => p.outgoing,
+            "incoming" => !p.outgoing,
+            _ => true,
+        })
+        .map(|(i, p)| connection(&s, i, p))
+        .collect();
+    Ok(Json(Connections { connections: list }))
+}
+
+/// `GET /api/v1/network/connection`
+#[utoipa::path(get, path = "/api/v1/network/connection", tag = "network",
+    params(("addr" = String, Query, description = "Peer ip:port")),
+    responses((status = 200, description = "The connection", body = Connection),
+              (status = 400, description = "`400 Bad Request - addr is required`"),
+              (status = 404, description = "Not connected")))]
+pub async fn connection_handler(
+    State(s): State<SharedState>,
+    form: Form,
+) -> ApiResult<Json<Connection>> {
+    let addr = form.get("addr");
+    if addr.is_empty() {
+        return Err(ApiError::bad_request("addr is required"));
+    }
+    s.connected_peers()
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.addr.to_string() == addr)
+        .map(|(i, p)| Json(connection(&s, i, p)))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `GET /api/v1/network/defaultConnections`
+#[utoipa::path(get, path = "/api/v1/network/defaultConnections", tag = "network",
+    responses((status = 200, description = "Default peers, sorted", body = Vec<String>)))]
+pub async fn default_handler(State(s): State<SharedState>) -> Json<Vec<String>> {
+    let mut v = s.config.default_peers.clone();
+    v.sort();
+    Json(v)
+}
+
+/// `GET /api/v1/network/connections/trust`
+#[utoipa::path(get, path = "/api/v1/network/connections/trust", tag = "network",
+    responses((status = 200, description = "Trusted peers, sorted", body = Vec<String>)))]
+pub async fn trust_handler(State(s): State<SharedState>) -> Json<Vec<String>> {
+    let mut v = s.config.trusted_peers.clone();
+    v.sort();
+    Json(v)
+}
+
+/// `GET /api/v1/network/connections/exchange`
+#[utoipa::path(get, path = "/api/v1/network/connections/exchange", tag = "network",
+    responses((status = 200, description = "Peers learnt from other peers, sorted", body = Vec<String>)))]
+pub async fn exchange_handler(State(s): State<SharedState>) -> Json<Vec<String>> {
+    let trusted = &s.config.trusted_peers;
+    let mut v: Vec<String> = s
+        .connected_peers()
+        .iter()
+        .map(|p| p.addr.to_string())
+        .filter(|a| !trusted.contains(a))
+        .collect();
+    v.sort();
+    v.dedup();
+    Json(v)
+}

@@ -1,0 +1,98 @@
+//! Shared helpers of the `api_*` tests: the vectors folder, a store
+//! imported from a reference database, and a running `skyx serve`.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The shared vectors folder (`SKYX_VECTORS` or `../shared/vectors`).
+pub fn vectors() -> PathBuf {
+    match std::env::var_os("SKYX_VECTORS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors")),
+    }
+}
+
+/// Imports a reference `data.db` into a fresh data directory.
+pub fn import(db_name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = vectors().join("skycoin/chain").join(db_name);
+    assert!(db.exists(), "vector file {} is required", db.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_skyx"))
+        .args(["node", "import", "--data-dir"])
+        .arg(dir.path())
+        .arg(&db)
+        .output()
+        .expect("skyx runs");
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+/// A running `skyx serve`, stopped on drop.
+pub struct Server {
+    child: Child,
+    /// `host:port` of the plain HTTP listener.
+    pub http: String,
+    /// `host:port` of the HTTPS listener, when asked for.
+    pub https: Option<String>,
+}
+
+impl Server {
+    /// Starts `skyx serve --data-dir DIR --http 127.0.0.1:0 EXTRA…` and
+    /// waits until it answers.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skyx"))
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--http", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("skyx serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("skyx serve prints its addresses");
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("first line is not JSON ({e}): {line:?}"));
+        let http = v["http"].as_str().expect("http address").to_string();
+        let https = v["https"].as_str().map(str::to_string);
+        let server = Server { child, http, https };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if reqwest::blocking::get(server.url("/api/v1/version")).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("skyx serve did not answer");
+    }
+
+    /// A URL on the plain listener.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.http, path)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP client.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
