@@ -39,6 +39,10 @@ pub enum ChainFileError {
 pub struct ChainSpec {
     /// Hash of the genesis block.
     pub genesis_hash: Sha256,
+    /// The publisher's signature of the genesis block, which lets a node
+    /// start an empty store of this chain without a peer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis_signature: Option<Sig>,
     /// Hex of the block publisher's public key.
     pub publisher_pubkey: String,
     /// Receiver of the genesis coins.
@@ -61,6 +65,7 @@ impl ChainSpec {
     pub fn from_params(p: &ChainParams) -> ChainSpec {
         ChainSpec {
             genesis_hash: p.genesis_block().hash(),
+            genesis_signature: p.genesis_signature.parse().ok(),
             publisher_pubkey: p.publisher_pubkey.to_string(),
             genesis_address: p.genesis_address.to_string(),
             genesis_coins: p.genesis_coins,
@@ -76,7 +81,10 @@ impl ChainSpec {
             genesis_coins: self.genesis_coins,
             genesis_hours: self.genesis_hours,
             genesis_timestamp: self.genesis_timestamp,
-            genesis_signature: "".into(),
+            genesis_signature: self
+                .genesis_signature
+                .map(|s| s.to_hex().into())
+                .unwrap_or_default(),
             publisher_pubkey: self.publisher_pubkey.clone().into(),
             ..skyx_coins::sky::params::MAINNET
         }

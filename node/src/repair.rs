@@ -21,6 +21,9 @@ use crate::import::{import_blocks, progress_bar};
 use crate::store::tables::{BLOCKS, BLOCK_SIGS, META, META_SPEC, SEQ_HASH};
 use crate::store::{ChainStore, STORE_FILE};
 
+/// Longest time a repair may spend fetching blocks from a peer.
+pub const PEER_REPAIR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Writes the whole chain of a store to a chain file.
 pub fn export(store: &ChainStore, out: &Path) -> Result<u64, NodeError> {
     let tmp = out.with_extension("partial");
@@ -100,7 +103,7 @@ pub fn repair(
         }
         (None, None, _) => ChainSpec::mainnet(),
     };
-    let store = ChainStore::open(&work, Some(&spec))?;
+    let store = std::sync::Arc::new(ChainStore::open(&work, Some(&spec))?);
     let bar = progress_bar(Some(salvaged.len() as u64), "repair");
     let summary = import_blocks(&store, salvaged.into_iter().map(Ok), &bar)?;
     bar.finish_and_clear();
@@ -121,9 +124,17 @@ pub fn repair(
             s.imported
         }
         RepairSource::Peer(addr) => {
-            return Err(NodeError::Invalid(format!(
-                "fetching from peer {addr} needs the peer-sync module"
-            )));
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let summary = runtime
+                .block_on(crate::p2p::sync_once(
+                    store.clone(),
+                    addr,
+                    PEER_REPAIR_TIMEOUT,
+                ))
+                .map_err(|e| NodeError::Invalid(format!("fetching from {addr}: {e}")))?;
+            summary.blocks
         }
         RepairSource::Blocks(blocks) => {
             let bar = progress_bar(Some(blocks.len() as u64), "refetch");

@@ -216,6 +216,7 @@ async fn wait_for(go: &GoNode, what: &str, limit: Duration, mut cond: impl FnMut
 fn go_chain_spec() -> ChainSpec {
     let mut spec = ChainSpec {
         genesis_hash: Sha256::ZERO,
+        genesis_signature: None,
         publisher_pubkey: GO_PUBKEY.into(),
         genesis_address: GO_GENESIS_ADDRESS.into(),
         genesis_coins: GENESIS_COINS,

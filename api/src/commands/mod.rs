@@ -5,6 +5,7 @@ mod address;
 pub mod chain;
 mod keys;
 pub mod node;
+mod node_run;
 pub mod serve;
 mod wallet;
 

@@ -55,6 +55,10 @@ pub enum NodeCommand {
         /// Peer to fetch missing blocks from.
         #[arg(long)]
         peer: Option<SocketAddr>,
+        /// When the store is too damaged to say which chain it held: the
+        /// chain described by this chain file's header.
+        #[arg(long)]
+        chain: Option<PathBuf>,
     },
     /// Write the chain to a chain file.
     Export {
@@ -64,9 +68,39 @@ pub enum NodeCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run the node: peer sync, mempool, and block publishing when given the
+    /// publisher key. Stops on Ctrl-C.
+    Run {
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        net: NetArgs,
+        /// File holding the block publisher's secret key (hex): this node
+        /// then makes a block from its mempool every `--block-interval`.
+        #[arg(long = "publisher-key-file")]
+        publisher_key_file: Option<PathBuf>,
+        /// For a new data directory: join the chain described by this chain
+        /// file's header (default: Skycoin mainnet).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+    },
     /// Private chains.
     #[command(subcommand)]
     Devnet(DevnetCommand),
+}
+
+/// Peer-network flags of a running node.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Address to accept peers on (e.g. 127.0.0.1:6000; port 0 picks one).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Peer to keep connected to (repeatable).
+    #[arg(long = "peer")]
+    pub peers: Vec<SocketAddr>,
+    /// Seconds between published blocks (publisher mode).
+    #[arg(long = "block-interval", default_value_t = 10)]
+    pub block_interval: u64,
 }
 
 /// `skyx node devnet` subcommands.
@@ -86,6 +120,18 @@ pub enum DevnetCommand {
         /// Seed of the chain's keys (same seed, same chain).
         #[arg(long)]
         seed: Option<String>,
+    },
+    /// Run a private chain's block publisher: its own genesis and publisher
+    /// key from `--seed`, a block every `--block-interval` seconds from the
+    /// mempool.
+    Run {
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        net: NetArgs,
+        /// Seed of the chain's keys (as for `devnet generate`).
+        #[arg(long, default_value = "skyx-devnet")]
+        seed: String,
     },
 }
 
@@ -118,13 +164,22 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        NodeCommand::Repair { dir, from, peer } => {
+        NodeCommand::Repair {
+            dir,
+            from,
+            peer,
+            chain,
+        } => {
+            let hint = match chain {
+                Some(f) => Some(chain_file_spec(f)?),
+                None => None,
+            };
             let source = match (from, peer) {
                 (Some(f), _) => RepairSource::File(f.clone()),
                 (None, Some(addr)) => RepairSource::Peer(*addr),
                 (None, None) => RepairSource::None,
             };
-            let report = repair(&dir.data_dir, None, source)?;
+            let report = repair(&dir.data_dir, hint.as_ref(), source)?;
             print_json(&report, compact)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -139,6 +194,33 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
                 compact,
             )?;
             Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Run {
+            dir,
+            net,
+            publisher_key_file,
+            chain,
+        } => {
+            let spec = match chain {
+                Some(f) => Some(chain_file_spec(f)?),
+                None => None,
+            };
+            let store = ChainStore::open(&dir.data_dir, spec.as_ref())?;
+            let publisher = match publisher_key_file {
+                Some(f) => Some(read_publisher_key(f, &store)?),
+                None => None,
+            };
+            crate::commands::node_run::run(store, net, publisher)
+        }
+        NodeCommand::Devnet(DevnetCommand::Run { dir, net, seed }) => {
+            let opts = GenerateOptions {
+                seed: seed.clone(),
+                ..GenerateOptions::default()
+            };
+            let spec = skyx_node::devnet::chain_spec(&opts)?;
+            let store = ChainStore::open(&dir.data_dir, Some(&spec))?;
+            let publisher = skyx_node::devnet::keys::publisher_key(seed).secret;
+            crate::commands::node_run::run(store, net, Some(publisher))
         }
         NodeCommand::Devnet(DevnetCommand::Generate {
             blocks,
@@ -221,6 +303,30 @@ fn import(data_dir: &Path, file: &Path, compact: bool) -> anyhow::Result<ExitCod
         compact,
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The chain spec in a chain file's header.
+fn chain_file_spec(path: &Path) -> anyhow::Result<ChainSpec> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let reader = skyx_node::chainfile::ChainFileReader::new(std::io::BufReader::new(f))?;
+    Ok(reader.spec().clone())
+}
+
+/// Reads a hex secret key and checks it is the chain's publisher key.
+fn read_publisher_key(path: &Path, store: &ChainStore) -> anyhow::Result<secp256k1::SecretKey> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes =
+        hex::decode(text.trim()).with_context(|| format!("{} is not hex", path.display()))?;
+    let key = skyx_coins::sky::keys::secret_from_bytes(&bytes)
+        .with_context(|| format!("{} does not hold a secret key", path.display()))?;
+    if key.public_key(secp256k1::SECP256K1) != *store.publisher() {
+        bail!(
+            "{} is not the block publisher key of this chain",
+            path.display()
+        );
+    }
+    Ok(key)
 }
 
 /// Opens the store of an existing data directory (never creates one).

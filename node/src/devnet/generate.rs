@@ -180,9 +180,15 @@ fn genesis(opts: &GenerateOptions) -> Block {
 pub fn chain_spec(opts: &GenerateOptions) -> Result<ChainSpec, OptionsError> {
     opts.validate()?;
     let g = genesis(opts);
+    let publisher = publisher_key(&opts.seed);
+    // RFC 6979 signing is deterministic, so this is the signature the
+    // generated chain file carries for block 0.
+    let genesis_signature =
+        skyx_coins::sky::signature::sign_hash(&g.hash(), &publisher.secret).ok();
     Ok(ChainSpec {
         genesis_hash: g.hash(),
-        publisher_pubkey: hex::encode(publisher_key(&opts.seed).public.serialize()),
+        genesis_signature,
+        publisher_pubkey: hex::encode(publisher.public.serialize()),
         genesis_address: genesis_address(&opts.seed).to_string(),
         genesis_coins: GENESIS_COINS,
         genesis_hours: GENESIS_HOURS,

@@ -146,6 +146,10 @@ fn genesis_signature(store: &ChainStore, configured: Option<Sig>) -> Option<Sig>
     if configured.is_some() {
         return configured;
     }
+    // The store's chain spec carries it (mainnet's, or a devnet chain file's).
+    if let Some(sig) = store.spec().genesis_signature {
+        return Some(sig);
+    }
     if store.genesis_hash() == MAINNET.genesis_block().hash() {
         return MAINNET.genesis_signature.parse().ok();
     }
