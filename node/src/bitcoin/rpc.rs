@@ -433,9 +433,11 @@ fn unpack(method: &str, response: Response) -> Result<Box<RawValue>, BtcError> {
             message: e.message,
         });
     }
-    response
-        .result
-        .ok_or_else(|| bad(method, "neither result nor error"))
+    match response.result {
+        Some(r) => Ok(r),
+        // A `null` result (e.g. of `invalidateblock`) decodes as `None`.
+        None => RawValue::from_string("null".to_owned()).map_err(|e| bad(method, e.to_string())),
+    }
 }
 
 fn decode_hex_result(method: &str, raw: &RawValue) -> Result<Vec<u8>, BtcError> {
