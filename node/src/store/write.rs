@@ -2,7 +2,7 @@
 //! atomic write of a block with all its indexes.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use redb::{Durability, ReadableTable, Table, WriteTransaction};
 use skyx_coins::sky::block::SignedBlock;
@@ -54,15 +54,23 @@ impl<'txn> Tables<'txn> {
     }
 }
 
-/// The unspent set as seen from inside the write transaction; a storage
-/// error while looking up is kept and reported after validation.
-struct StoredUnspent<'a, 'txn> {
+/// The unspent set as seen while a batch is validated: the stored table,
+/// overlaid with the outputs the batch's earlier blocks spent and created. A
+/// storage error while looking up is kept and reported after validation.
+struct BatchUnspent<'a, 'txn> {
     table: &'a Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
+    changes: &'a BatchChanges,
     error: RefCell<Option<NodeError>>,
 }
 
-impl UnspentView for StoredUnspent<'_, '_> {
+impl UnspentView for BatchUnspent<'_, '_> {
     fn get_unspent(&self, uxid: &Sha256) -> Option<UxOut> {
+        if self.changes.spent_stored.contains(uxid) {
+            return None;
+        }
+        if let Some(ux) = self.changes.created.get(uxid) {
+            return Some(*ux);
+        }
         let found = match self.table.get(&uxid.0) {
             Ok(v) => v.map(|g| decode_exact::<UxOut>(g.value())),
             Err(e) => {
@@ -83,6 +91,26 @@ impl UnspentView for StoredUnspent<'_, '_> {
     }
 }
 
+/// Everything a batch of blocks changes, gathered while validating and
+/// written table by table in key order at the end (sorted inserts touch each
+/// B-tree page once per batch instead of once per key).
+#[derive(Default)]
+struct BatchChanges {
+    /// Outputs created in the batch and still unspent at its end.
+    created: HashMap<Sha256, UxOut>,
+    /// Stored outputs (from before the batch) the batch spends.
+    spent_stored: HashSet<Sha256>,
+    /// Their owners, for the address unspent index.
+    spent_owners: Vec<[u8; 53]>,
+    txs: Vec<([u8; 32], [u8; 20])>,
+    spent_by: Vec<([u8; 32], [u8; 40])>,
+    outputs: Vec<([u8; 32], [u8; 85])>,
+    addr_txs: Vec<([u8; 33], [u8; 32])>,
+    addr_outs: Vec<[u8; 61]>,
+    addr_count: HashMap<[u8; 21], u64>,
+    confirmed: Vec<[u8; 32]>,
+}
+
 /// Validates and writes `blocks` in one transaction. The outer error means
 /// nothing was written; the inner result reports an invalid block after the
 /// valid ones before it were committed.
@@ -99,6 +127,7 @@ pub(super) fn apply_batch(
     let mut failure = None;
     {
         let mut t = Tables::open(&w)?;
+        let mut changes = BatchChanges::default();
         for (signed, signers) in &blocks {
             let ctx = BlockContext {
                 head: current.header.as_ref(),
@@ -106,8 +135,9 @@ pub(super) fn apply_batch(
                 publisher: store.publisher(),
                 genesis: &store.genesis_hash(),
             };
-            let view = StoredUnspent {
+            let view = BatchUnspent {
                 table: &t.unspent,
+                changes: &changes,
                 error: RefCell::new(None),
             };
             let verdict = verify_block(&ctx, signed, &view, signers);
@@ -124,13 +154,14 @@ pub(super) fn apply_batch(
                     break;
                 }
             };
-            write_block(&mut t, signed, &effects)?;
+            write_block(&mut t, &mut changes, signed, &effects)?;
             current = Head {
                 header: Some(signed.block.head),
                 ux_hash: effects.ux_hash_after,
             };
             applied.push(effects);
         }
+        flush(&mut t, changes)?;
         if let Some(h) = current.header {
             t.meta
                 .insert(META_HEAD, h.bk_seq.to_le_bytes().as_slice())?;
@@ -149,8 +180,10 @@ pub(super) fn apply_batch(
     Ok((current, result))
 }
 
+/// Stores the block itself and gathers its index changes.
 fn write_block(
     t: &mut Tables<'_>,
+    changes: &mut BatchChanges,
     signed: &SignedBlock,
     effects: &BlockEffects,
 ) -> Result<(), NodeError> {
@@ -159,68 +192,114 @@ fn write_block(
     let hash = block.hash();
     let bytes = encode(block);
     t.blocks.insert(seq, bytes.as_slice())?;
-    // Byte ranges of the transactions: header (124) + count (4), then each in turn.
-    let mut offset = 128usize;
-    let mut ranges = Vec::with_capacity(block.body.transactions.len());
-    for txn in &block.body.transactions {
-        let len = txn.size();
-        ranges.push((offset, len));
-        offset += len;
-    }
     t.sigs.insert(seq, &signed.sig.0)?;
     t.seq_hash.insert(seq, &hash.0)?;
     t.hash_seq.insert(&hash.0, seq)?;
+    // Byte ranges of the transactions: header (124) + count (4), then each in turn.
+    let mut offset = 128usize;
     let mut spent_value = [0u8; 40];
     spent_value[32..].copy_from_slice(&seq.to_be_bytes());
-    for (pos, tx) in effects.transactions.iter().enumerate() {
-        let pos =
-            u32::try_from(pos).map_err(|_| NodeError::Invalid("too many transactions".into()))?;
-        let (offset, len) = ranges.get(pos as usize).copied().unwrap_or((0, 0));
+    for (pos, (tx, txn)) in effects
+        .transactions
+        .iter()
+        .zip(&block.body.transactions)
+        .enumerate()
+    {
+        let pos = u32::try_from(pos).map_err(|_| NodeError::Invalid("too many transactions".into()))?;
+        let len = txn.size();
         let loc = TxLocation {
             seq,
             pos,
-            offset: u32::try_from(offset)
-                .map_err(|_| NodeError::Invalid("block too large".into()))?,
-            len: u32::try_from(len)
-                .map_err(|_| NodeError::Invalid("transaction too large".into()))?,
+            offset: u32::try_from(offset).map_err(|_| NodeError::Invalid("block too large".into()))?,
+            len: u32::try_from(len).map_err(|_| NodeError::Invalid("transaction too large".into()))?,
         };
-        t.txs.insert(&tx.txid.0, &loc.to_bytes())?;
-        t.unconfirmed.remove(&tx.txid.0)?;
+        offset += len;
+        changes.txs.push((tx.txid.0, loc.to_bytes()));
+        changes.confirmed.push(tx.txid.0);
         // Addresses touched by the transaction, in first-seen order.
-        let mut seen = HashSet::new();
-        let mut touched = Vec::new();
+        let mut touched: Vec<[u8; 21]> = Vec::with_capacity(tx.spent.len() + tx.created.len());
         spent_value[..32].copy_from_slice(&tx.txid.0);
         for ux in &tx.spent {
             let id = ux.hash();
             let a = addr_key(&ux.body.address);
-            t.unspent.remove(&id.0)?;
-            t.addr_unspent
-                .remove(addr_unspent_key(&a, &id.0).as_slice())?;
-            t.spent.insert(&id.0, &spent_value)?;
-            if seen.insert(a) {
+            if changes.created.remove(&id).is_none() {
+                changes.spent_stored.insert(id);
+                changes.spent_owners.push(addr_unspent_key(&a, &id.0));
+            }
+            changes.spent_by.push((id.0, spent_value));
+            if !touched.contains(&a) {
                 touched.push(a);
             }
         }
         for ux in &tx.created {
             let id = ux.hash();
             let a = addr_key(&ux.body.address);
-            let bytes = ux_bytes(ux);
-            t.unspent.insert(&id.0, &bytes)?;
-            t.outputs.insert(&id.0, &bytes)?;
-            t.addr_unspent
-                .insert(addr_unspent_key(&a, &id.0).as_slice(), ())?;
-            t.addr_outs
-                .insert(addr_out_key(&a, seq, &id.0).as_slice(), ())?;
-            if seen.insert(a) {
+            changes.created.insert(id, *ux);
+            changes.outputs.push((id.0, ux_bytes(ux)));
+            changes.addr_outs.push(addr_out_key(&a, seq, &id.0));
+            if !touched.contains(&a) {
                 touched.push(a);
             }
         }
-        for a in &touched {
-            t.addr_txs
-                .insert(addr_tx_key(a, seq, pos).as_slice(), &tx.txid.0)?;
-            let n = t.addr_count.get(a)?.map(|g| g.value()).unwrap_or(0);
-            t.addr_count.insert(a, n + 1)?;
+        for a in touched {
+            changes.addr_txs.push((addr_tx_key(&a, seq, pos), tx.txid.0));
+            *changes.addr_count.entry(a).or_insert(0) += 1;
         }
+    }
+    Ok(())
+}
+
+/// Writes a batch's index changes, each table in key order.
+fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
+    let mut spent: Vec<Sha256> = c.spent_stored.into_iter().collect();
+    spent.sort_unstable();
+    for id in &spent {
+        t.unspent.remove(&id.0)?;
+    }
+    c.spent_owners.sort_unstable();
+    for k in &c.spent_owners {
+        t.addr_unspent.remove(k.as_slice())?;
+    }
+    let mut created: Vec<(Sha256, UxOut)> = c.created.into_iter().collect();
+    created.sort_unstable_by_key(|(id, _)| *id);
+    let mut owners: Vec<[u8; 53]> = Vec::with_capacity(created.len());
+    for (id, ux) in &created {
+        t.unspent.insert(&id.0, &ux_bytes(ux))?;
+        owners.push(addr_unspent_key(&addr_key(&ux.body.address), &id.0));
+    }
+    owners.sort_unstable();
+    for k in &owners {
+        t.addr_unspent.insert(k.as_slice(), ())?;
+    }
+    c.txs.sort_unstable();
+    for (k, v) in &c.txs {
+        t.txs.insert(k, v)?;
+    }
+    c.confirmed.sort_unstable();
+    for k in &c.confirmed {
+        t.unconfirmed.remove(k)?;
+    }
+    c.spent_by.sort_unstable();
+    for (k, v) in &c.spent_by {
+        t.spent.insert(k, v)?;
+    }
+    c.outputs.sort_unstable();
+    for (k, v) in &c.outputs {
+        t.outputs.insert(k, v)?;
+    }
+    c.addr_txs.sort_unstable();
+    for (k, v) in &c.addr_txs {
+        t.addr_txs.insert(k.as_slice(), v)?;
+    }
+    c.addr_outs.sort_unstable();
+    for k in &c.addr_outs {
+        t.addr_outs.insert(k.as_slice(), ())?;
+    }
+    let mut counts: Vec<([u8; 21], u64)> = c.addr_count.into_iter().collect();
+    counts.sort_unstable();
+    for (a, n) in &counts {
+        let before = t.addr_count.get(a)?.map(|g| g.value()).unwrap_or(0);
+        t.addr_count.insert(a, before + n)?;
     }
     Ok(())
 }
