@@ -297,7 +297,7 @@ fn blocks_value(s: &AppState, blocks: &[Block], verbose: bool) -> ApiResult<serd
 }
 
 /// `GET|POST /api/v1/blocks`
-#[utoipa::path(get, path = "/api/v1/blocks", tag = "blockchain",
+#[utoipa::path(method(get, post), path = "/api/v1/blocks", tag = "blockchain",
     params(("start" = Option<u64>, Query, description = "First seq (inclusive)"),
            ("end" = Option<u64>, Query, description = "Last seq (inclusive)"),
            ("seqs" = Option<String>, Query, description = "Comma-separated seqs; not with start/end"),

@@ -93,7 +93,7 @@ pub fn outputs(s: &AppState, filter: &OutputFilter) -> ApiResult<OutputsSummary>
 }
 
 /// `GET|POST /api/v1/outputs`
-#[utoipa::path(get, path = "/api/v1/outputs", tag = "outputs",
+#[utoipa::path(method(get, post), path = "/api/v1/outputs", tag = "outputs",
     params(("addrs" = Option<String>, Query, description = "Comma-separated addresses"),
            ("hashes" = Option<String>, Query, description = "Comma-separated output ids; not with addrs")),
     responses((status = 200, description = "Unspent outputs and the pool's effect on them", body = OutputsSummary),
@@ -161,7 +161,7 @@ pub fn balance(s: &AppState, addrs: &[Address]) -> ApiResult<BalanceResponse> {
 }
 
 /// `GET|POST /api/v1/balance`
-#[utoipa::path(get, path = "/api/v1/balance", tag = "outputs",
+#[utoipa::path(method(get, post), path = "/api/v1/balance", tag = "outputs",
     params(("addrs" = String, Query, description = "Comma-separated addresses")),
     responses((status = 200, description = "Balances in droplets and hours", body = BalanceResponse,
                example = json!({"confirmed": {"coins": 1000000000000u64, "hours": 1013371112}, "predicted": {"coins": 1000000000000u64, "hours": 1013371112}, "addresses": {}})),

@@ -304,7 +304,7 @@ pub fn shape_list(s: &AppState, found: &[Found], verbose: bool) -> ApiResult<ser
 }
 
 /// `GET|POST /api/v1/transactions`
-#[utoipa::path(get, path = "/api/v1/transactions", tag = "transaction",
+#[utoipa::path(method(get, post), path = "/api/v1/transactions", tag = "transaction",
     params(("addrs" = Option<String>, Query, description = "Comma-separated addresses; empty: all"),
            ("confirmed" = Option<bool>, Query, description = "Only confirmed (true) or only pool (false)"),
            ("verbose" = Option<bool>, Query, description = "Resolve inputs")),

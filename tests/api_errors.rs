@@ -1,0 +1,410 @@
+//! Bad input gets the reference's status and message, never a 500 or a
+//! crash: malformed ids, unknown blocks, bad addresses, too many
+//! addresses, oversized bodies, wrong methods. Also the server's guards
+//! (Host check, CSRF, loopback-only plain HTTP), the skyx transaction
+//! status, `/metrics`, `/docs`, and the checked-in OpenAPI document.
+
+#[path = "api_common/mod.rs"]
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{client, import, Server};
+
+fn get(server: &Server, path: &str, query: &[(&str, &str)]) -> (u16, String) {
+    let r = client()
+        .get(server.url(path))
+        .query(query)
+        .send()
+        .expect("request");
+    (r.status().as_u16(), r.text().expect("body"))
+}
+
+fn assert_v1(got: (u16, String), status: u16, text: &str) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    assert_eq!(got.1, format!("{text}\n"));
+}
+
+#[test]
+fn bad_input_gets_the_reference_errors() {
+    let dir = import("blockchain-180.db");
+    let s = Server::start(dir.path(), &[]);
+    let tx = "/api/v1/transaction";
+    assert_v1(get(&s, tx, &[]), 400, "400 Bad Request - txid is empty");
+    assert_v1(
+        get(&s, tx, &[("txid", "xyz")]),
+        400,
+        "400 Bad Request - encoding/hex: invalid byte: U+0078 'x'",
+    );
+    assert_v1(
+        get(&s, tx, &[("txid", "abc")]),
+        400,
+        "400 Bad Request - encoding/hex: odd length hex string",
+    );
+    assert_v1(
+        get(&s, tx, &[("txid", "abcd")]),
+        400,
+        "400 Bad Request - Invalid hex length",
+    );
+    let unknown = "0000000000000000000000000000000000000000000000000000000000000001";
+    assert_v1(get(&s, tx, &[("txid", unknown)]), 404, "404 Not Found");
+    assert_v1(
+        get(
+            &s,
+            tx,
+            &[("txid", unknown), ("verbose", "1"), ("encoded", "1")],
+        ),
+        400,
+        "400 Bad Request - verbose and encoded cannot be combined",
+    );
+    assert_v1(
+        get(&s, tx, &[("txid", unknown), ("verbose", "maybe")]),
+        400,
+        "400 Bad Request - Invalid value for verbose",
+    );
+
+    let block = "/api/v1/block";
+    assert_v1(get(&s, block, &[("seq", "181")]), 404, "404 Not Found");
+    assert_v1(get(&s, block, &[("hash", unknown)]), 404, "404 Not Found");
+    assert_v1(
+        get(&s, block, &[]),
+        400,
+        "400 Bad Request - should specify one filter, hash or seq",
+    );
+    assert_v1(
+        get(&s, block, &[("seq", "1"), ("hash", unknown)]),
+        400,
+        "400 Bad Request - should only specify one filter, hash or seq",
+    );
+    assert_v1(
+        get(&s, block, &[("seq", "-1")]),
+        400,
+        "400 Bad Request - Invalid seq value \"-1\"",
+    );
+    assert_v1(
+        get(&s, "/api/v1/blocks", &[("seqs", "1,1")]),
+        400,
+        "400 Bad Request - Duplicate sequence 1 at seqs[1]",
+    );
+    assert_v1(
+        get(&s, "/api/v1/blocks", &[("seqs", "1,999")]),
+        404,
+        "404 Not Found - block does not exist seq=999",
+    );
+    assert_v1(
+        get(&s, "/api/v1/last_blocks", &[]),
+        400,
+        "400 Bad Request - Invalid num value \"\"",
+    );
+
+    let bal = "/api/v1/balance";
+    assert_v1(
+        get(&s, bal, &[]),
+        400,
+        "400 Bad Request - addrs is required",
+    );
+    assert_v1(
+        get(&s, bal, &[("addrs", "2THDupTBEo7UqB6ds")]),
+        400,
+        "400 Bad Request - address \"2THDupTBEo7UqB6ds\" is invalid: Invalid address length",
+    );
+    assert_v1(
+        get(&s, bal, &[("addrs", "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gj0")]),
+        400,
+        "400 Bad Request - address \"2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gj0\" is invalid: Invalid base58 character",
+    );
+    assert_v1(
+        get(&s, bal, &[("addrs", "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjg")]),
+        400,
+        "400 Bad Request - address \"2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjg\" is invalid: Invalid checksum",
+    );
+    let many: Vec<String> = (0..1001).map(|i| format!("a{i}")).collect();
+    let r = client()
+        .post(s.url(bal))
+        .form(&[("addrs", many.join(","))])
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().unwrap_or_default().contains("too many addresses"));
+
+    assert_v1(
+        get(&s, "/api/v1/outputs", &[("addrs", "x"), ("hashes", "y")]),
+        400,
+        "400 Bad Request - addrs and hashes cannot be specified together",
+    );
+    assert_v1(
+        get(&s, "/api/v1/uxout", &[]),
+        400,
+        "400 Bad Request - uxid is empty",
+    );
+    assert_v1(
+        get(&s, "/api/v1/uxout", &[("uxid", unknown)]),
+        404,
+        "404 Not Found",
+    );
+    assert_v1(
+        get(&s, "/api/v1/richlist", &[("n", "x")]),
+        400,
+        "400 Bad Request - invalid n",
+    );
+    assert_v1(
+        get(&s, "/api/v1/transactions", &[("confirmed", "x")]),
+        400,
+        "400 Bad Request - invalid 'confirmed' value: strconv.ParseBool: parsing \"x\": invalid syntax",
+    );
+
+    // Wrong methods.
+    let r = client()
+        .post(s.url("/api/v1/block"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.text().unwrap_or_default(), "405 Method Not Allowed\n");
+    let r = client()
+        .get(s.url("/api/v2/transaction/verify"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 405);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["error"]["code"], 405);
+    assert_eq!(v["error"]["message"], "Method Not Allowed");
+    assert_v1(get(&s, "/nowhere", &[]), 404, "404 Not Found");
+
+    // Bodies: oversized, wrong content type, bad JSON, bad address.
+    let big = "a".repeat(300 * 1024);
+    let r = client()
+        .post(s.url("/api/v1/injectTransaction"))
+        .body(format!("{{\"rawtx\":\"{big}\"}}"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 413);
+    let r = client()
+        .post(s.url("/api/v2/address/verify"))
+        .body("{}")
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 415);
+    let r = client()
+        .post(s.url("/api/v2/address/verify"))
+        .json(&serde_json::json!({"address": "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjg"}))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 422);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["error"]["message"], "Invalid checksum");
+    let r = client()
+        .post(s.url("/api/v2/transaction/verify"))
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    let r = client()
+        .post(s.url("/api/v2/transaction/verify"))
+        .json(&serde_json::json!({"encoded_transaction": "00ff"}))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    let r = client()
+        .post(s.url("/api/v1/injectTransaction"))
+        .json(&serde_json::json!({"rawtx": "00"}))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    let r = client()
+        .post(s.url("/api/v2/transaction"))
+        .json(&serde_json::json!({"hours_selection": {"type": "auto"}, "to": []}))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["error"]["message"], "missing hours_selection.mode");
+
+    // After all that the server still answers.
+    assert_eq!(get(&s, "/api/v1/health", &[]).0, 200);
+}
+
+#[test]
+fn transaction_status_for_exchanges() {
+    let dir = import("blockchain-180.db");
+    let s = Server::start(dir.path(), &["--final-depth", "100"]);
+    let st = |txid: &str| -> Value {
+        client()
+            .get(s.url("/api/v1/skyx/transaction_status"))
+            .query(&[("txid", txid)])
+            .send()
+            .expect("request")
+            .json()
+            .expect("json")
+    };
+    let g = st("d556c1c7abf1e86138316b8c17183665512dc67633c04cf236a8b7f332cb4add");
+    assert_eq!(g["status"], "confirmed");
+    assert_eq!(g["block_seq"], 0);
+    assert_eq!(
+        g["block_hash"],
+        "0551a1e5af999fe8fff529f6f2ab341e1e33db95135eef1b2be44fe6981349f3"
+    );
+    assert_eq!(g["confirmations"], 181);
+    assert_eq!(g["time"], 1426562704);
+    assert_eq!(g["final"], true);
+    let t = st("e8fe5290afba3933389fd5860dca2cbcc81821028be9c65d0bb7cf4e8d2c4c18");
+    assert_eq!(t["confirmations"], 80);
+    assert_eq!(t["final"], false);
+    let u = st("701d23fd513bad325938ba56869f9faba19384a8ec3dd41833aff147eac53947");
+    assert_eq!(u["status"], "unconfirmed");
+    assert_eq!(u["confirmations"], 0);
+    assert_eq!(u["block_seq"], Value::Null);
+    let n = st("0000000000000000000000000000000000000000000000000000000000000001");
+    assert_eq!(n["status"], "unknown");
+    assert_eq!(n["final"], false);
+}
+
+#[test]
+fn guards_host_check_csrf_and_loopback() {
+    let dir = import("blockchain-180-no-unconfirmed.db");
+    let s = Server::start(dir.path(), &["--csrf"]);
+    // DNS rebinding: a foreign Host header is refused.
+    let r = client()
+        .get(s.url("/api/v1/health"))
+        .header("Host", "evil.example:6420")
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(
+        r.text().unwrap_or_default(),
+        "403 Forbidden - Invalid Host\n"
+    );
+    // No CORS headers by default.
+    let r = client()
+        .get(s.url("/api/v1/version"))
+        .send()
+        .expect("request");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    // CSRF: POST without a token is refused, with one it passes the check.
+    let body = serde_json::json!({"address": "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjf"});
+    let r = client()
+        .post(s.url("/api/v2/address/verify"))
+        .json(&body)
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 403);
+    let token: Value = client()
+        .get(s.url("/api/v1/csrf"))
+        .send()
+        .expect("request")
+        .json()
+        .expect("json");
+    let token = token["csrf_token"].as_str().expect("token").to_string();
+    let r = client()
+        .post(s.url("/api/v2/address/verify"))
+        .header("X-CSRF-Token", token)
+        .json(&body)
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    // Injecting without peers: the reference's 503.
+    let r = client()
+        .post(s.url("/api/v1/resendUnconfirmedTxns"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 403, "CSRF applies to v1 POSTs too");
+
+    // Plain HTTP on a non-loopback address is refused unless asked for.
+    let out = Command::new(env!("CARGO_BIN_EXE_skyx"))
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .args(["--http", "0.0.0.0:0"])
+        .output()
+        .expect("skyx runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--insecure-http"));
+}
+
+#[test]
+fn metrics_docs_and_networking_off() {
+    let dir = import("blockchain-180.db");
+    let s = Server::start(dir.path(), &[]);
+    assert_eq!(get(&s, "/api/v1/health", &[]).0, 200);
+    let r = client()
+        .post(s.url("/api/v1/resendUnconfirmedTxns"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(
+        r.text().unwrap_or_default(),
+        "503 Service Unavailable - Networking is disabled\n"
+    );
+    let (status, text) = get(&s, "/metrics", &[]);
+    assert_eq!(status, 200);
+    assert!(text.contains("skyx_http_requests_total{route=\"/api/v1/health\",status=\"200\"}"));
+    assert!(text.contains("skyx_http_request_duration_seconds_bucket{route=\"/api/v1/health\""));
+    let (status, html) = get(&s, "/docs/", &[]);
+    assert_eq!(status, 200);
+    assert!(html.to_lowercase().contains("swagger"));
+    let (status, doc) = get(&s, "/api/openapi.json", &[]);
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&doc).expect("json");
+    assert!(doc["paths"]["/api/v1/transaction"].is_object());
+    let (status, net) = get(&s, "/api/v1/network/connections", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&net).expect("json")["connections"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn checked_in_openapi_document_is_current() {
+    let out = Command::new(env!("CARGO_BIN_EXE_skyx"))
+        .arg("openapi")
+        .output()
+        .expect("skyx runs");
+    assert!(out.status.success());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let checked_in = std::fs::read_to_string(path).expect("openapi/openapi.json exists");
+    let fresh = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        checked_in == fresh,
+        "openapi/openapi.json is stale: run `skyx openapi > openapi/openapi.json`"
+    );
+    let doc: Value = serde_json::from_str(&fresh).expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/api/v1/health",
+        "/api/v1/version",
+        "/api/v1/blockchain/metadata",
+        "/api/v1/blockchain/progress",
+        "/api/v1/block",
+        "/api/v1/blocks",
+        "/api/v1/last_blocks",
+        "/api/v1/transaction",
+        "/api/v1/transactions",
+        "/api/v2/transactions",
+        "/api/v1/rawtx",
+        "/api/v1/balance",
+        "/api/v1/outputs",
+        "/api/v1/uxout",
+        "/api/v1/address_uxouts",
+        "/api/v1/addresscount",
+        "/api/v1/richlist",
+        "/api/v1/coinSupply",
+        "/api/v1/pendingTxs",
+        "/api/v1/injectTransaction",
+        "/api/v1/resendUnconfirmedTxns",
+        "/api/v2/transaction/verify",
+        "/api/v2/address/verify",
+        "/api/v2/transaction",
+        "/api/v1/network/connections",
+        "/api/v1/network/defaultConnections",
+        "/api/v1/network/connections/trust",
+        "/api/v1/network/connections/exchange",
+        "/api/v1/transactions/num",
+        "/api/v1/csrf",
+        "/api/v1/skyx/transaction_status",
+    ] {
+        assert!(paths.contains_key(p), "{p} is not documented");
+    }
+    assert!(doc["components"]["schemas"]["ErrorResponse"].is_object());
+}
