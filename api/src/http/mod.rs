@@ -54,7 +54,7 @@ fn v2m(m: MethodRouter<SharedState>) -> MethodRouter<SharedState> {
 pub fn router(state: SharedState) -> Router {
     use v1::{blockchain as bc, explorer as ex, network as net, outputs as out, status as st};
     use v1::{skyx, transaction as tx};
-    let api = Router::new()
+    Router::new()
         .route("/api/v1/health", v1(get(st::health_handler)))
         .route("/api/v1/version", v1(get(st::version_handler)))
         .route("/api/v1/csrf", v1(get(st::csrf_handler)))
@@ -142,6 +142,5 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             middleware::guard,
         ))
-        .with_state(state);
-    api
+        .with_state(state)
 }

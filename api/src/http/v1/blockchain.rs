@@ -7,7 +7,7 @@ use axum::response::Response;
 use skyx_coins::sky::block::Block;
 use skyx_coins::sky::uxout::UxOut;
 
-use super::{blocking, head};
+use super::{blocking, head, inline};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::block::{body_size, BlockJson, BlockVerboseJson, Blocks, Body, Header};
 use crate::http::json::misc::{Metadata, PeerHeight, Progress};
@@ -309,11 +309,10 @@ fn blocks_value(s: &AppState, blocks: &[Block], verbose: bool) -> ApiResult<serd
 pub async fn blocks_handler(State(s): State<SharedState>, form: Form) -> ApiResult<Response> {
     let verbose = bool_flag(&form, "verbose")?;
     let sel = parse_block_selection(&form)?;
-    let v = blocking(&s, move |s| {
+    let v = inline(&s, move |s| {
         let blocks = select_blocks(s, &sel)?;
         blocks_value(s, &blocks, verbose)
-    })
-    .await?;
+    })?;
     Ok(Json(v).into_response())
 }
 

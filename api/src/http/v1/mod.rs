@@ -24,6 +24,17 @@ where
         .map_err(|e| ApiError::internal(format!("request task failed: {e}")))?
 }
 
+/// Runs store work on the request's own task: for the hot lookups (one
+/// transaction, a few addresses' outputs, a handful of blocks) that take
+/// well under a millisecond, where handing off to the blocking pool costs
+/// more than the work.
+pub fn inline<T, F>(state: &SharedState, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&AppState) -> ApiResult<T>,
+{
+    f(state)
+}
+
 /// The head block's header, or a 500 when the store is empty.
 pub fn head(state: &AppState) -> ApiResult<skyx_coins::sky::block::BlockHeader> {
     state

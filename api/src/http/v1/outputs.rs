@@ -7,7 +7,7 @@ use skyx_coins::sky::address::Address;
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::uxout::{UxBody, UxOut};
 
-use super::{blocking, head};
+use super::{blocking, head, inline};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::block::Header;
 use crate::http::json::output::{
@@ -174,7 +174,7 @@ pub async fn balance_handler(
     if addrs.is_empty() {
         return Err(ApiError::bad_request("addrs is required"));
     }
-    blocking(&s, move |s| balance(s, &addrs).map(Json)).await
+    inline(&s, move |s| balance(s, &addrs).map(Json))
 }
 
 /// `GET /api/v1/uxout`

@@ -16,7 +16,7 @@ use skyx_coins::sky::transaction::Transaction;
 use skyx_node::mempool::UnconfirmedTxn;
 
 use super::blockchain::resolve_inputs;
-use super::{blocking, head};
+use super::{blocking, head, inline};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::misc::{Resent, TxnsNum};
 use crate::http::json::transaction::{
@@ -155,7 +155,7 @@ pub async fn transaction_handler(State(s): State<SharedState>, form: Form) -> Ap
         ));
     }
     let h = txid_param(&form)?;
-    blocking(&s, move |s| {
+    inline(&s, move |s| {
         let f = find(s, &h)?.ok_or_else(ApiError::not_found)?;
         let top = head(s)?.bk_seq;
         Ok(if encoded {
@@ -171,7 +171,6 @@ pub async fn transaction_handler(State(s): State<SharedState>, form: Form) -> Ap
             Json(with_status(&f, top)).into_response()
         })
     })
-    .await
 }
 
 /// `GET /api/v1/rawtx`
