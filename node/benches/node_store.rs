@@ -93,6 +93,10 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
     let ingest = started.elapsed();
     let ratio = bare.as_secs_f64() / ingest.as_secs_f64();
     eprintln!(
+        "ingest: parallel checks {:.1}s, writer {:.1}s (overlapping)",
+        imported.verify_seconds, imported.write_seconds
+    );
+    eprintln!(
         "ingest: {} txs in {:.1}s = {:.0} txs/s; bare signature recovery of the {inputs} inputs {:.1}s; ratio {ratio:.3}",
         imported.transactions,
         ingest.as_secs_f64(),
@@ -109,6 +113,8 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
             "bare_sig_recovery_seconds": bare.as_secs_f64(),
             "bare_sigs_per_s": inputs as f64 / bare.as_secs_f64(),
             "ratio_ingest_vs_bare_signatures": ratio,
+            "import_verify_seconds": imported.verify_seconds,
+            "import_write_seconds": imported.write_seconds,
         }),
         store,
     )

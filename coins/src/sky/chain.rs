@@ -130,6 +130,16 @@ pub struct TxEffects {
 /// Header checks against the current head (`verifyBlockHeader`); for the first
 /// block `head` is `None` and the seq must be 0.
 pub fn verify_header(head: Option<&BlockHeader>, block: &Block) -> Result<(), BlockError> {
+    verify_header_links(head, block)?;
+    if block.body.hash() != block.head.body_hash {
+        return Err(BlockError::BodyHashMismatch);
+    }
+    Ok(())
+}
+
+/// The header checks against the head without the body hash: seq, time,
+/// previous hash.
+pub fn verify_header_links(head: Option<&BlockHeader>, block: &Block) -> Result<(), BlockError> {
     match head {
         None => {
             if block.head.bk_seq != 0 {
@@ -148,37 +158,54 @@ pub fn verify_header(head: Option<&BlockHeader>, block: &Block) -> Result<(), Bl
             }
         }
     }
-    if block.body.hash() != block.head.body_hash {
-        return Err(BlockError::BodyHashMismatch);
-    }
     Ok(())
 }
 
 /// The checks of a block that need no chain state: body hash, every
 /// transaction's structure, and the recovery of every input's signer (the
 /// expensive part, so callers may run it in parallel for many blocks).
-/// Returns the signer addresses per transaction, in input order.
+/// Returns the signer addresses per transaction, in input order, with the
+/// txids computed on the way.
 pub fn recover_block_signers(block: &Block) -> Result<Signers, BlockError> {
-    if block.body.hash() != block.head.body_hash {
-        return Err(BlockError::BodyHashMismatch);
-    }
-    block
+    let txids: Vec<Sha256> = block
         .body
         .transactions
         .iter()
+        .map(Transaction::hash)
+        .collect();
+    if super::hash::merkle_root(&txids) != block.head.body_hash {
+        return Err(BlockError::BodyHashMismatch);
+    }
+    let signers = block
+        .body
+        .transactions
+        .iter()
+        .zip(&txids)
         .enumerate()
-        .map(|(index, txn)| {
+        .map(|(index, (txn, txid))| {
             let tx_err = |rule| BlockError::Transaction { index, rule };
-            txn.verify_without_signatures().map_err(tx_err)?;
+            txn.verify_without_signatures_of(txid).map_err(tx_err)?;
             txn.recover_signers().map_err(tx_err)
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Signers)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Signers {
+        block_hash: block.hash(),
+        txids,
+        signers,
+    })
 }
 
-/// The recovered signer of every input of a block, from [`recover_block_signers`].
+/// What [`recover_block_signers`] found for one block: the signer of every
+/// input and every txid, tied to the block by its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Signers(pub Vec<Vec<Address>>);
+pub struct Signers {
+    /// Hash of the block these belong to.
+    pub block_hash: Sha256,
+    /// Txids in block order (their Merkle root is the checked body hash).
+    pub txids: Vec<Sha256>,
+    /// Per transaction, the recovered signer of each input.
+    pub signers: Vec<Vec<Address>>,
+}
 
 /// Checks every transaction of a non-genesis block against `unspent` by the
 /// hard rules and returns what the block changes. `head` is the block before it;
@@ -205,7 +232,10 @@ pub fn verify_transactions_with_signers<U: UnspentView>(
     if txns.is_empty() {
         return Err(BlockError::NoTransactions);
     }
-    if signers.0.len() != txns.len() {
+    if signers.block_hash != block.hash()
+        || signers.signers.len() != txns.len()
+        || signers.txids.len() != txns.len()
+    {
         return Err(BlockError::BodyHashMismatch);
     }
     let mut spent_in_block: HashSet<Sha256> = HashSet::new();
@@ -218,7 +248,7 @@ pub fn verify_transactions_with_signers<U: UnspentView>(
     };
     for (index, txn) in txns.iter().enumerate() {
         let tx_err = |rule| BlockError::Transaction { index, rule };
-        let txid = txn.hash();
+        let txid = signers.txids[index];
         if !txids.insert(txid) {
             return Err(BlockError::DuplicateTransaction);
         }
@@ -232,10 +262,10 @@ pub fn verify_transactions_with_signers<U: UnspentView>(
             let ux = unspent.get_unspent(input).ok_or(BlockError::UnknownInput)?;
             spent.push(ux);
         }
-        let owners_signed = signers.0[index].len() == spent.len()
+        let owners_signed = signers.signers[index].len() == spent.len()
             && spent
                 .iter()
-                .zip(&signers.0[index])
+                .zip(&signers.signers[index])
                 .all(|(ux, signer)| ux.body.address == *signer);
         if !owners_signed {
             return Err(tx_err(TxError::WrongSigner));
@@ -323,7 +353,12 @@ pub fn verify_block<U: UnspentView>(
     signers: &Signers,
 ) -> Result<BlockEffects, BlockError> {
     let block = &signed.block;
-    verify_header(ctx.head, block)?;
+    if ctx.head.is_some() && signers.block_hash == block.hash() {
+        // The body hash was checked when the signers were recovered.
+        verify_header_links(ctx.head, block)?;
+    } else {
+        verify_header(ctx.head, block)?;
+    }
     let effects = match ctx.head {
         None => {
             if block.hash() != *ctx.genesis {

@@ -291,15 +291,22 @@ impl Transaction {
     /// input's signer once themselves (block validation, see
     /// [`recover_signers`](Transaction::recover_signers)).
     pub fn verify_without_signatures(&self) -> Result<(), TxError> {
-        self.check_rules(SigCheck::Skip)
+        self.check_rules(SigCheck::Skip, &self.hash())
+    }
+
+    /// [`verify_without_signatures`](Self::verify_without_signatures) with the
+    /// txid already computed.
+    pub fn verify_without_signatures_of(&self, txid: &Sha256) -> Result<(), TxError> {
+        self.check_rules(SigCheck::Skip, txid)
     }
 
     fn verify_structure(&self, unsigned: bool) -> Result<(), TxError> {
-        self.check_rules(if unsigned {
+        let check = if unsigned {
             SigCheck::AllowEmpty
         } else {
             SigCheck::All
-        })
+        };
+        self.check_rules(check, &self.hash())
     }
 
     /// The address that signed each input (recovered from its signature).
@@ -319,7 +326,7 @@ impl Transaction {
             .collect()
     }
 
-    fn check_rules(&self, sigs: SigCheck) -> Result<(), TxError> {
+    fn check_rules(&self, sigs: SigCheck, txid: &Sha256) -> Result<(), TxError> {
         if self.inputs.is_empty() {
             return Err(TxError::NoInputs);
         }
@@ -345,9 +352,8 @@ impl Transaction {
         if self.length as usize != self.size() {
             return Err(TxError::InvalidLength);
         }
-        let txid = self.hash();
         let mut uxids = HashSet::with_capacity(self.outputs.len());
-        if !self.outputs.iter().all(|o| uxids.insert(o.uxid(&txid))) {
+        if !self.outputs.iter().all(|o| uxids.insert(o.uxid(txid))) {
             return Err(TxError::DuplicateOutput);
         }
         for (i, sig) in self.sigs.iter().enumerate() {
