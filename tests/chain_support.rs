@@ -163,6 +163,18 @@ impl Daemon {
         }
     }
 
+    /// An RPC client for the daemon wallet `name` (test payers only; skyx never uses one).
+    pub fn wallet(&self, name: &str) -> RpcClient {
+        let _ = self.rpc.call::<Value>("createwallet", json!([name]));
+        RpcClient::new(RpcConfig {
+            url: format!("{}/wallet/{name}", self.url()),
+            user: "u".into(),
+            password: "p".into(),
+            timeout: Duration::from_secs(60),
+            max_wait: Duration::from_secs(30),
+        })
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.rpc_port)

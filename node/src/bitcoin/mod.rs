@@ -186,6 +186,11 @@ pub struct Adapter {
     store: Store,
 }
 
+/// The consensus serialization of a transaction, in hex (as `sendrawtransaction` takes it).
+pub fn raw_hex(tx: &bitcoin::Transaction) -> String {
+    hex::encode(serialize(tx))
+}
+
 /// The store file of a coin and network inside `data_dir`.
 pub fn store_path(data_dir: &Path, params: &ChainParams) -> PathBuf {
     data_dir.join(format!(
