@@ -65,7 +65,7 @@ fn generate_chain(d: &Daemon, targets: &[String], blocks: u64) -> u64 {
                 utxos: vec![btc::Utxo {
                     outpoint: outpoint.parse().expect("outpoint"),
                     value,
-                    key: key.clone(),
+                    key,
                     kind: btc::SpendKind::P2pkh,
                 }],
                 recipients,

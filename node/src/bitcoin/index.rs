@@ -238,7 +238,7 @@ mod tests {
         let rival = tx(&[input], &[(&addr(2), 5)]);
         let pending: HashMap<OutPoint, Txid> = [(input, waiting.compute_txid())].into();
         let fx = scan(
-            &[rival.clone()],
+            std::slice::from_ref(&rival),
             &WatchSet::new(),
             &HashSet::new(),
             &pending,

@@ -196,7 +196,7 @@ pub fn plan_payment(
             .map(|(s, k)| Utxo {
                 outpoint: s.outpoint,
                 value: s.value,
-                key: k.key.clone(),
+                key: k.key,
                 kind: k.kind,
             })
             .collect();
