@@ -158,7 +158,7 @@ fn bitcoin_store_confirmations_double_spends_replacement_and_rollback() {
     let path = dir.path().join("ltc-regtest.redb");
     let store = Store::open(&path, p).unwrap();
     let (ours, other) = (addr(1), addr(9));
-    store.add_watched(&[ours.clone()]).unwrap();
+    store.add_watched(std::slice::from_ref(&ours)).unwrap();
     let watch = store.watch_set().unwrap();
     store.ensure_start_height(1).unwrap();
 
