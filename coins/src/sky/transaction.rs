@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use secp256k1::SecretKey;
+use sha2::Digest;
 
 use super::address::Address;
 use super::encoding::{decode_exact, encode, DecodeError, Encode};
@@ -187,6 +188,13 @@ impl Transaction {
         Ok(decode_exact(bytes)?)
     }
 
+    /// Decodes a serialized transaction and returns its txid, hashing the
+    /// given bytes (exact decoding guarantees they are the encoding).
+    pub fn decode_with_txid(bytes: &[u8]) -> Result<(Transaction, Sha256), TxError> {
+        let txn = Transaction::decode(bytes)?;
+        Ok((txn, sha256(bytes)))
+    }
+
     /// Serializes the transaction.
     pub fn encode(&self) -> Vec<u8> {
         encode(self)
@@ -197,9 +205,31 @@ impl Transaction {
         self.encoded_size()
     }
 
-    /// The txid: SHA-256 of the whole serialized transaction.
+    /// The txid: SHA-256 of the whole serialized transaction (streamed
+    /// field by field into the hasher, without building the encoding).
     pub fn hash(&self) -> Sha256 {
-        sha256(&self.encode())
+        let mut h = sha2::Sha256::new();
+        h.update(self.length.to_le_bytes());
+        h.update([self.tx_type]);
+        h.update(self.inner_hash.0);
+        h.update((self.sigs.len() as u32).to_le_bytes());
+        for sig in &self.sigs {
+            h.update(sig.0);
+        }
+        h.update((self.inputs.len() as u32).to_le_bytes());
+        for input in &self.inputs {
+            h.update(input.0);
+        }
+        h.update((self.outputs.len() as u32).to_le_bytes());
+        let mut out = [0u8; 37];
+        for o in &self.outputs {
+            out[0] = o.address.version;
+            out[1..21].copy_from_slice(&o.address.key.0);
+            out[21..29].copy_from_slice(&o.coins.to_le_bytes());
+            out[29..].copy_from_slice(&o.hours.to_le_bytes());
+            h.update(out);
+        }
+        Sha256(h.finalize().into())
     }
 
     /// SHA-256 of the inputs and outputs (what is signed).
@@ -498,6 +528,17 @@ mod tests {
                 .collect();
             assert_eq!(sigs, want_sigs);
             txn.verify().unwrap();
+        }
+    }
+
+    #[test]
+    fn streamed_txid_equals_the_hash_of_the_encoding() {
+        let v = read_json("skycoin/transactions/encoded-txs.json");
+        for t in v["txs"].as_array().unwrap() {
+            let raw = hex_field(t, "raw");
+            let (txn, txid) = Transaction::decode_with_txid(&raw).unwrap();
+            assert_eq!(txn.hash(), txid);
+            assert_eq!(txid, sha256(&txn.encode()));
         }
     }
 
