@@ -31,9 +31,10 @@ fn bsv_zmq_blocks_and_forkid_spend() {
     let mut follow = chain_spawn(
         "follow",
         &common,
-        &["--poll-interval", "600", "--for", "120"],
+        &["--poll-interval", "600", "--for", "120", "-v"],
     );
     let stdout = follow.stdout.take().expect("stdout");
+    let stderr = follow.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel::<Value>();
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -42,7 +43,30 @@ fn bsv_zmq_blocks_and_forkid_spend() {
             }
         }
     });
-    std::thread::sleep(Duration::from_secs(3));
+    let (log_tx, log_rx) = std::sync::mpsc::channel::<String>();
+    let log_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = log_tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    // Wait until the subscription is up, and give the publisher a moment to register it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match log_rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) if line.contains("zmq subscribed") => break,
+            _ => assert!(
+                Instant::now() < deadline,
+                "the ZMQ subscription never came up"
+            ),
+        }
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    // The first round is over once the startup notice has been handled.
+    while rx.recv_timeout(Duration::from_millis(500)).is_ok() {}
     let mined_at = Instant::now();
     d.mine(1, &ours[1]);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -55,14 +79,11 @@ fn bsv_zmq_blocks_and_forkid_spend() {
         }
     }
     let _ = follow.kill();
-    let out = follow.wait_with_output().expect("follow output");
+    let _ = follow.wait();
     let _ = reader.join();
-    let latency = seen.unwrap_or_else(|| {
-        panic!(
-            "the block was not noticed through ZMQ: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let log = log_reader.join().unwrap_or_default();
+    let latency =
+        seen.unwrap_or_else(|| panic!("the block was not noticed through ZMQ; follow log:\n{log}"));
     eprintln!("block noticed through ZMQ after {latency:?}");
 
     // A FORKID-signed spend of the matured coinbase.

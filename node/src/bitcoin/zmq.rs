@@ -196,6 +196,10 @@ fn subscribe(addr: SocketAddr, tx: &Sender<Notice>, stop: &AtomicBool) -> Result
         s.write_all(&subscribe_frame(topic)).map_err(io)?;
     }
     tracing::info!("zmq subscribed at {addr}");
+    // Whatever was announced while not subscribed is picked up by one sync.
+    if tx.send(Notice::Block(String::new())).is_err() {
+        return Ok(());
+    }
     let mut buf: Vec<u8> = Vec::new();
     let mut greeted = false;
     let mut parts: Vec<Vec<u8>> = Vec::new();
