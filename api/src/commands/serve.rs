@@ -85,7 +85,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             args.http
         );
     }
-    let store = Arc::new(super::node::open_existing(&args.data_dir)?);
+    // A new data directory starts as a Skycoin mainnet node holding the
+    // genesis block; peers (`--peer`) or `skyx node import` bring the rest.
+    let store = skyx_node::store::ChainStore::open(&args.data_dir, None)?;
+    if skyx_node::p2p::ensure_genesis(&store, None)? {
+        tracing::info!(dir = %args.data_dir.display(), "new node store with the genesis block");
+    }
+    let store = Arc::new(store);
     let tls = match (&args.https, &args.tls_cert, &args.tls_key) {
         (Some(_), Some(c), Some(k)) => Some(server::tls_config(c, k, args.tls_chacha20_only)?),
         (None, _, _) if args.tls_chacha20_only => bail!("--tls-chacha20-only needs --https"),

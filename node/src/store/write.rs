@@ -205,13 +205,16 @@ fn write_block(
         .zip(&block.body.transactions)
         .enumerate()
     {
-        let pos = u32::try_from(pos).map_err(|_| NodeError::Invalid("too many transactions".into()))?;
+        let pos =
+            u32::try_from(pos).map_err(|_| NodeError::Invalid("too many transactions".into()))?;
         let len = txn.size();
         let loc = TxLocation {
             seq,
             pos,
-            offset: u32::try_from(offset).map_err(|_| NodeError::Invalid("block too large".into()))?,
-            len: u32::try_from(len).map_err(|_| NodeError::Invalid("transaction too large".into()))?,
+            offset: u32::try_from(offset)
+                .map_err(|_| NodeError::Invalid("block too large".into()))?,
+            len: u32::try_from(len)
+                .map_err(|_| NodeError::Invalid("transaction too large".into()))?,
         };
         offset += len;
         changes.txs.push((tx.txid.0, loc.to_bytes()));
@@ -242,7 +245,9 @@ fn write_block(
             }
         }
         for a in touched {
-            changes.addr_txs.push((addr_tx_key(&a, seq, pos), tx.txid.0));
+            changes
+                .addr_txs
+                .push((addr_tx_key(&a, seq, pos), tx.txid.0));
             *changes.addr_count.entry(a).or_insert(0) += 1;
         }
     }
