@@ -45,6 +45,9 @@ pub enum NodeError {
     /// A chain file problem.
     #[error("{0}")]
     ChainFile(#[from] crate::chainfile::ChainFileError),
+    /// A transaction the mempool refuses.
+    #[error("{0}")]
+    Pool(#[from] crate::mempool::PoolError),
     /// Bad input from a caller.
     #[error("{0}")]
     Invalid(String),
@@ -62,6 +65,7 @@ impl NodeError {
             NodeError::Decode(_) => "store_decode",
             NodeError::Io(_) => "io",
             NodeError::ChainFile(_) => "chain_file",
+            NodeError::Pool(e) => e.code(),
             NodeError::Invalid(_) => "invalid_input",
         }
     }

@@ -83,7 +83,29 @@ pub enum PoolError {
     EmptyChain,
 }
 
+/// Which of the reference's constraint classes a refusal belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// Rules every block enforces.
+    Hard,
+    /// Node policy for new transactions (size, fee, decimals).
+    Soft,
+    /// Rules for transactions users create (no null-address outputs).
+    User,
+}
+
 impl PoolError {
+    /// The reference's constraint class of this refusal.
+    pub fn kind(&self) -> ConstraintKind {
+        match self {
+            PoolError::Fee(_) | PoolError::TooLarge | PoolError::TooManyDecimals => {
+                ConstraintKind::Soft
+            }
+            PoolError::NullAddress => ConstraintKind::User,
+            _ => ConstraintKind::Hard,
+        }
+    }
+
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -107,7 +129,7 @@ pub fn check_transaction(
     store: &ChainStore,
     txn: &Transaction,
 ) -> Result<(Vec<UxOut>, u64), NodeError> {
-    let fail = |e: PoolError| NodeError::Invalid(e.to_string());
+    let fail = NodeError::Pool;
     let head = store
         .head()
         .header
@@ -220,7 +242,7 @@ impl ChainStore {
             .flat_map(|u| u.txn.inputs.iter().copied())
             .collect();
         if txn.inputs.iter().any(|i| pooled.contains(i)) {
-            return Err(NodeError::Invalid(PoolError::DoubleSpend.to_string()));
+            return Err(PoolError::DoubleSpend.into());
         }
         self.put_unconfirmed(&UnconfirmedTxn {
             txn,
@@ -230,5 +252,113 @@ impl ChainStore {
             is_valid: true,
         })?;
         Ok(txid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devnet::{chain_spec, keys, GenerateOptions};
+    use crate::publisher::{init_genesis, publish_block};
+    use skyx_coins::sky::address::Address;
+    use skyx_coins::sky::transaction::TransactionOutput;
+
+    fn code(r: Result<Sha256, NodeError>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        }
+    }
+
+    /// The pool's soft and user rules, each refused with its code, on a
+    /// private chain whose keys the test holds.
+    #[test]
+    fn soft_and_user_rules_have_their_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions {
+            seed: "pool-rules".into(),
+            ..GenerateOptions::default()
+        };
+        let store = ChainStore::open(dir.path(), Some(&chain_spec(&opts).unwrap())).unwrap();
+        let publisher = keys::publisher_key(&opts.seed).secret;
+        init_genesis(&store, &publisher).unwrap();
+        let mut wallet = keys::wallet_chain(&opts.seed).unwrap();
+        let owner = wallet.next().unwrap();
+        let to = Address::from_pubkey(&wallet.next().unwrap().public);
+        let ux = store.all_unspent().unwrap()[0];
+        let hours_in = ux.coin_hours(store.head().header.unwrap().time).unwrap();
+        let pay = |outputs: Vec<TransactionOutput>| {
+            let mut t = Transaction::new_unsigned(vec![ux.hash()], outputs);
+            t.sign_inputs(&[owner.secret]).unwrap();
+            t
+        };
+        let split = |coins: u64, hours: u64, dest: Address| {
+            vec![
+                TransactionOutput {
+                    address: dest,
+                    coins,
+                    hours,
+                },
+                TransactionOutput {
+                    address: ux.body.address,
+                    coins: ux.body.coins - coins,
+                    hours,
+                },
+            ]
+        };
+        // Zero fee: every input hour sent on.
+        let t = pay(split(1_000_000, hours_in / 2, to)
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut o)| {
+                o.hours = if i == 0 {
+                    hours_in / 2
+                } else {
+                    hours_in - hours_in / 2
+                };
+                o
+            })
+            .collect());
+        assert_eq!(code(store.inject(t, 1)), "fee_zero");
+        // A fee below ceil(hours in / 10).
+        let keep = hours_in - hours_in / 20;
+        let t = pay(split(1_000_000, keep / 2, to));
+        assert_eq!(code(store.inject(t, 1)), "fee_insufficient");
+        // Four decimal places (coins not a multiple of 1,000 droplets).
+        let t = pay(split(1_000_100, 1, to));
+        assert_eq!(code(store.inject(t, 1)), "tx_too_many_decimals");
+        // An output to the null address.
+        let t = pay(split(1_000_000, 1, Address::NULL));
+        assert_eq!(code(store.inject(t, 1)), "tx_null_address");
+        assert_eq!(
+            PoolError::NullAddress.kind(),
+            ConstraintKind::User,
+            "null-address outputs are a user constraint"
+        );
+        // Larger than 32 KiB: 900 outputs.
+        let many: Vec<TransactionOutput> = (0..900u64)
+            .map(|i| TransactionOutput {
+                address: to,
+                coins: 1_000_000,
+                hours: i % 2,
+            })
+            .chain(std::iter::once(TransactionOutput {
+                address: ux.body.address,
+                coins: ux.body.coins - 900 * 1_000_000,
+                hours: 1,
+            }))
+            .collect();
+        assert_eq!(code(store.inject(pay(many), 1)), "tx_too_large");
+        // Spending an output that does not exist.
+        let mut t = Transaction::new_unsigned(vec![Sha256([7u8; 32])], split(1_000_000, 1, to));
+        t.sign_inputs(&[owner.secret]).unwrap();
+        assert_eq!(code(store.inject(t, 1)), "tx_unknown_input");
+        // A valid one is accepted; once confirmed it cannot be injected again.
+        let good = pay(split(1_000_000, 1, to));
+        assert_eq!(code(store.inject(good.clone(), 1)), "ok");
+        publish_block(&store, &publisher, ux.head.time + 3600)
+            .unwrap()
+            .expect("a block");
+        assert_eq!(code(store.inject(good, 2)), "tx_already_confirmed");
     }
 }

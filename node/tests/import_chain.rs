@@ -187,3 +187,56 @@ fn reopening_resumes_and_a_second_import_skips_everything() {
     assert_eq!(summary.skipped, 181);
     assert_eq!(store.head(), head);
 }
+
+/// The reference node's own database imports to exactly the same chain,
+/// indexes and unspent set as the export, plus its unconfirmed transaction.
+#[test]
+fn reference_data_db_imports_to_the_same_store() {
+    let (_dir, from_jsonl) = imported();
+    for (db, unconfirmed) in [
+        ("blockchain-180.db", 1usize),
+        ("blockchain-180-no-unconfirmed.db", 0),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, summary) =
+            skyx_node::import::import_reference_db(dir.path(), &chain_dir().join(db))
+                .expect("import data.db");
+        assert_eq!(summary.imported, 181, "{db}");
+        let mut want = from_jsonl.status().expect("status");
+        want.unconfirmed = unconfirmed as u64;
+        assert_eq!(store.status().expect("status"), want, "{db}");
+        assert_eq!(store.head(), from_jsonl.head(), "{db}");
+        assert_eq!(
+            store.all_unspent().expect("unspent"),
+            from_jsonl.all_unspent().expect("unspent"),
+            "{db}"
+        );
+        let idx = json("blockchain-180.indexes.json");
+        for addr in idx["address_txns"]
+            .as_object()
+            .expect("address_txns")
+            .keys()
+        {
+            let a: Address = addr.parse().expect("address");
+            assert_eq!(
+                store
+                    .address_history(&a, 0, u64::MAX, false)
+                    .expect("history"),
+                from_jsonl
+                    .address_history(&a, 0, u64::MAX, false)
+                    .expect("history"),
+                "{db}: {addr}"
+            );
+        }
+        let pool = store.unconfirmed().expect("pool");
+        assert_eq!(pool.len(), unconfirmed, "{db}");
+        if let Some(u) = pool.first() {
+            let meta = json("blockchain-180.meta.json");
+            let want = &meta["unconfirmed_txns"][0];
+            assert_eq!(u.txn.hash().to_hex(), want["key"].as_str().expect("txid"));
+            assert_eq!(u.received, want["received"].as_i64().expect("received"));
+            assert_eq!(u.announced, want["announced"].as_i64().expect("announced"));
+            assert!(u.is_valid);
+        }
+    }
+}

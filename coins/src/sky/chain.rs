@@ -591,4 +591,199 @@ mod tests {
         b.block.head.ux_hash = set11.ux_hash();
         assert_eq!(apply_err(&set11, &b), BlockError::UnknownInput);
     }
+
+    /// A private chain whose keys the test holds: genesis pays `owner`.
+    struct Private {
+        set: UnspentSet,
+        publisher: secp256k1::SecretKey,
+        owner: secp256k1::SecretKey,
+        genesis: Sha256,
+    }
+
+    fn private_chain() -> Private {
+        use crate::sky::keys::KeyChain;
+        use crate::sky::params::genesis_block;
+        let mut keys = KeyChain::new(b"rule table").unwrap();
+        let publisher = keys.next().unwrap().secret;
+        let owner = keys.next().unwrap().secret;
+        let block = genesis_block(
+            Address::from_secret(&owner),
+            1_000_000_000,
+            1_000_000,
+            1_000_000,
+        );
+        let genesis = block.hash();
+        let signed = SignedBlock::sign(block, &publisher).unwrap();
+        let mut set = UnspentSet::new();
+        let pk = publisher.public_key(secp256k1::SECP256K1);
+        set.apply(&signed, &pk, &genesis).unwrap();
+        Private {
+            set,
+            publisher,
+            owner,
+            genesis,
+        }
+    }
+
+    impl Private {
+        fn genesis_output(&self) -> UxOut {
+            *self.set.outputs().values().next().unwrap()
+        }
+
+        /// A block at `head + 1` an hour later holding `txns`, with a correct
+        /// header (fee computed the lenient way so the transaction rule, not
+        /// the fee, is what fails).
+        fn block(&self, txns: Vec<Transaction>) -> SignedBlock {
+            use crate::sky::block::{BlockBody, BlockHeader};
+            let head = *self.set.head().unwrap();
+            let body = BlockBody { transactions: txns };
+            let fee = body
+                .transactions
+                .iter()
+                .map(|t| {
+                    let spent: Vec<UxOut> = t
+                        .inputs
+                        .iter()
+                        .filter_map(|i| self.set.get_unspent(i))
+                        .collect();
+                    tx_fee(head.time, t, &spent).unwrap_or(0)
+                })
+                .sum();
+            let block = Block {
+                head: BlockHeader {
+                    version: 0,
+                    time: head.time + 3600,
+                    bk_seq: head.bk_seq + 1,
+                    fee,
+                    prev_hash: head.hash(),
+                    body_hash: body.hash(),
+                    ux_hash: self.set.ux_hash(),
+                },
+                body,
+            };
+            SignedBlock::sign(block, &self.publisher).unwrap()
+        }
+
+        fn apply(&self, txns: Vec<Transaction>) -> Result<BlockEffects, BlockError> {
+            let pk = self.publisher.public_key(secp256k1::SECP256K1);
+            self.set
+                .clone()
+                .apply(&self.block(txns), &pk, &self.genesis)
+        }
+
+        /// A signed payment of the genesis output: `coins` to a new address,
+        /// the rest back, with `hours` each.
+        fn pay(&self, coins: u64, hours: u64) -> Transaction {
+            let ux = self.genesis_output();
+            let to = Address::from_secret(&self.publisher);
+            let mut t = Transaction::new_unsigned(
+                vec![ux.hash()],
+                vec![
+                    TransactionOutput {
+                        address: to,
+                        coins,
+                        hours,
+                    },
+                    TransactionOutput {
+                        address: ux.body.address,
+                        coins: ux.body.coins - coins,
+                        hours,
+                    },
+                ],
+            );
+            t.sign_inputs(&[self.owner]).unwrap();
+            t
+        }
+    }
+
+    use crate::sky::transaction::TransactionOutput;
+
+    fn rule(result: Result<BlockEffects, BlockError>) -> &'static str {
+        match result {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        }
+    }
+
+    /// Every class of invalid transaction, crafted on a chain whose keys the
+    /// test holds, is refused inside a block with its stable code.
+    #[test]
+    fn every_invalid_transaction_class_has_its_code() {
+        let c = private_chain();
+        let good = c.pay(1_000, 10);
+        assert_eq!(rule(c.apply(vec![good.clone()])), "ok");
+
+        let resign = |mut t: Transaction| {
+            t.update_header();
+            t.sign_inputs(&[c.owner]).unwrap();
+            t
+        };
+        let mut cases: Vec<(&str, Transaction)> = Vec::new();
+        let mut t = good.clone();
+        t.inputs.clear();
+        t.sigs.clear();
+        t.update_header();
+        cases.push(("tx_no_inputs", t));
+        let mut t = good.clone();
+        t.outputs.clear();
+        cases.push(("tx_no_outputs", resign(t)));
+        let mut t = good.clone();
+        t.sigs.push(t.sigs[0]);
+        t.length += 65;
+        cases.push(("tx_sig_count", t));
+        let mut t = good.clone();
+        t.inputs.push(t.inputs[0]);
+        t.sigs.push(t.sigs[0]);
+        t.update_header();
+        cases.push(("tx_duplicate_spend", t));
+        let mut t = good.clone();
+        t.tx_type = 1;
+        cases.push(("tx_type", t));
+        let mut t = good.clone();
+        t.length += 1;
+        cases.push(("tx_length", t));
+        let mut t = good.clone();
+        t.outputs[1] = t.outputs[0];
+        cases.push(("tx_duplicate_output", resign(t)));
+        let mut t = good.clone();
+        t.sigs[0].0[64] = 7;
+        cases.push(("tx_signature", t));
+        let mut t = good.clone();
+        t.outputs[0].coins = 0;
+        cases.push(("tx_zero_coin_output", resign(t)));
+        let mut t = good.clone();
+        t.outputs[0].coins = u64::MAX;
+        cases.push(("tx_output_coins_overflow", resign(t)));
+        let mut t = good.clone();
+        t.outputs[0].hours += 1;
+        cases.push(("tx_inner_hash", t));
+        let mut t = good.clone();
+        t.sign_inputs(&[c.publisher]).unwrap();
+        cases.push(("tx_wrong_signer", t));
+        let mut t = good.clone();
+        t.outputs[0].coins += 1;
+        cases.push(("tx_insufficient_coins", resign(t)));
+        let mut t = good.clone();
+        t.outputs[0].coins -= 1;
+        cases.push(("tx_destroys_coins", resign(t)));
+        let mut t = good.clone();
+        t.outputs[0].hours = u64::MAX / 2;
+        cases.push(("tx_insufficient_hours", resign(t)));
+        let mut t = good.clone();
+        t.inputs[0] = crate::sky::hash::sha256(b"no such output");
+        cases.push(("block_unknown_input", resign(t)));
+        cases.push(("block_duplicate_tx", good.clone()));
+
+        for (want, t) in cases {
+            let txns = if want == "block_duplicate_tx" {
+                vec![t.clone(), t]
+            } else {
+                vec![t]
+            };
+            assert_eq!(rule(c.apply(txns)), want, "case {want}");
+        }
+        // Two transactions spending the same output in one block.
+        let other = c.pay(2_000, 10);
+        assert_eq!(rule(c.apply(vec![good, other])), "block_double_spend");
+    }
 }

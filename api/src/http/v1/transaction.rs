@@ -406,6 +406,16 @@ pub fn inject(s: &AppState, req: &InjectRequest) -> ApiResult<String> {
     }
     let txid = match s.store.inject(txn, now_ns()) {
         Ok(t) => t,
+        Err(skyx_node::error::NodeError::Pool(e)) => {
+            let kind = match e.kind() {
+                skyx_node::mempool::ConstraintKind::Hard => "hard",
+                skyx_node::mempool::ConstraintKind::Soft => "soft",
+                skyx_node::mempool::ConstraintKind::User => "user",
+            };
+            return Err(ApiError::bad_request(format!(
+                "Transaction violates {kind} constraint: {e}"
+            )));
+        }
         Err(skyx_node::error::NodeError::Invalid(m)) => {
             return Err(ApiError::bad_request(format!(
                 "Transaction violates hard constraint: {m}"
