@@ -238,8 +238,12 @@ async fn p2p_private_chain_syncs_and_relays_a_transaction() {
     let addr = node_a.local_addr().unwrap();
 
     // An empty store of a private chain cannot start without the genesis
-    // signature, which the chain spec does not carry.
-    let (_x_dir, x) = empty_store(Some(&spec));
+    // signature when neither its chain spec nor the configuration has it.
+    let unsigned = ChainSpec {
+        genesis_signature: None,
+        ..spec.clone()
+    };
+    let (_x_dir, x) = empty_store(Some(&unsigned));
     let err = PeerNode::start(x.clone(), dial_config(addr))
         .await
         .unwrap_err();

@@ -230,6 +230,9 @@ pub fn inject_received(
         }
         match store.inject(txn, now_ns) {
             Ok(id) => fresh.push(id),
+            Err(NodeError::Pool(rule)) => {
+                tracing::debug!(%txid, %rule, "dropping received transaction");
+            }
             Err(NodeError::Invalid(reason)) => {
                 tracing::debug!(%txid, %reason, "dropping received transaction");
             }
