@@ -22,10 +22,10 @@ use crate::error::NodeError;
 use crate::store::ChainStore;
 
 /// Blocks per write transaction (and per parallel verification batch).
-pub const BATCH_BLOCKS: usize = 256;
+pub const BATCH_BLOCKS: usize = 2048;
 
 /// Upper bound of transactions per batch, so huge blocks keep batches small.
-pub const BATCH_TXS: usize = 8_192;
+pub const BATCH_TXS: usize = 65_536;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
@@ -88,13 +88,7 @@ pub fn import_reference_db(
     let summary = import_blocks(&store, db.blocks.into_iter().map(Ok), &bar)?;
     bar.finish_and_clear();
     for u in db.unconfirmed {
-        store.put_unconfirmed(&crate::mempool::UnconfirmedTxn {
-            txn: u.txn,
-            received: u.received,
-            checked: u.checked,
-            announced: u.announced,
-            is_valid: u.is_valid,
-        })?;
+        store.put_unconfirmed(&u)?;
     }
     Ok((store, summary))
 }

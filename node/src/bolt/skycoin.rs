@@ -33,21 +33,9 @@ pub const UNCONFIRMED_TXNS: &str = "unconfirmed_txns";
 /// Key of the chain height in [`BLOCKCHAIN_META`].
 pub const HEAD_SEQ_KEY: &[u8] = b"head_seq";
 
-/// A transaction of the reference node's unconfirmed pool, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnconfirmedTxn {
-    /// The transaction.
-    pub txn: Transaction,
-    /// When the node received it (Unix nanoseconds).
-    pub received: i64,
-    /// When the node last checked it (Unix nanoseconds).
-    pub checked: i64,
-    /// When the node last announced it (Unix nanoseconds; the zero Go time
-    /// when never announced).
-    pub announced: i64,
-    /// Whether the node last found it valid against the chain.
-    pub is_valid: bool,
-}
+/// A transaction of the reference node's unconfirmed pool, as stored (the
+/// same record the skyx mempool keeps).
+pub use crate::mempool::UnconfirmedTxn;
 
 /// Everything skyx imports from a reference node's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
