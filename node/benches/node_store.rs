@@ -120,15 +120,28 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
     )
 }
 
-/// Mean time of one durable single-block append over `blocks`.
-fn time_appends(store: &ChainStore, blocks: &[SignedBlock]) -> Duration {
+/// Mean time per block of appending `blocks`: the first half one durable
+/// write each, the second half in one durable batch (as sync and import do).
+fn time_appends(store: &ChainStore, blocks: &[SignedBlock]) -> (Duration, Duration) {
+    let (single, batched) = blocks.split_at(blocks.len() / 2);
+    let per = |d: Duration, n: usize| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
     let started = Instant::now();
-    for b in blocks {
+    for b in single {
         store
             .apply_block(b)
             .unwrap_or_else(|e| panic!("append {}: {e}", b.block.seq()));
     }
-    started.elapsed() / u32::try_from(blocks.len()).unwrap_or(u32::MAX).max(1)
+    let single_time = per(started.elapsed(), single.len());
+    let batch: Vec<_> = batched
+        .iter()
+        .map(|b| {
+            let signers = recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"));
+            (b.clone(), signers)
+        })
+        .collect();
+    let started = Instant::now();
+    store.apply_blocks(batch).unwrap_or_else(|e| panic!("{e}"));
+    (single_time, per(started.elapsed(), batched.len()))
 }
 
 /// Append cost at a low and a high height.
@@ -170,7 +183,7 @@ fn append_cost(dir: &Path) -> serde_json::Value {
             .collect();
         store.apply_blocks(batch).unwrap_or_else(|e| panic!("{e}"));
     };
-    let mut early_time = Duration::ZERO;
+    let mut early_time = (Duration::ZERO, Duration::ZERO);
     generate(&opts, |b| -> Result<(), std::convert::Infallible> {
         let seq = b.block.seq();
         bar.inc(1);
@@ -198,18 +211,29 @@ fn append_cost(dir: &Path) -> serde_json::Value {
     .unwrap_or_else(|e| panic!("{e}"));
     bar.finish_and_clear();
     let late_time = time_appends(&store, &late);
-    let ratio = late_time.as_secs_f64() / early_time.as_secs_f64();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let ratio = late_time.0.as_secs_f64() / early_time.0.as_secs_f64();
+    let batch_ratio = late_time.1.as_secs_f64() / early_time.1.as_secs_f64();
     eprintln!(
-        "append: {:.0} µs/block at height {early_start}, {:.0} µs/block at height {late_start}; ratio {ratio:.3}",
-        early_time.as_secs_f64() * 1e6,
-        late_time.as_secs_f64() * 1e6
+        "append, one durable write per block: {:.0} µs at height {early_start}, {:.0} µs at height {late_start}; ratio {ratio:.3}",
+        us(early_time.0),
+        us(late_time.0)
+    );
+    eprintln!(
+        "append, batches of {}: {:.0} µs/block at height {early_start}, {:.0} µs/block at height {late_start}; ratio {batch_ratio:.3}",
+        sample / 2,
+        us(early_time.1),
+        us(late_time.1)
     );
     json!({
         "early_height": early_start,
         "late_height": late_start,
-        "early_us_per_block": early_time.as_secs_f64() * 1e6,
-        "late_us_per_block": late_time.as_secs_f64() * 1e6,
+        "early_us_per_block": us(early_time.0),
+        "late_us_per_block": us(late_time.0),
         "ratio_late_vs_early": ratio,
+        "batched_early_us_per_block": us(early_time.1),
+        "batched_late_us_per_block": us(late_time.1),
+        "batched_ratio_late_vs_early": batch_ratio,
     })
 }
 
