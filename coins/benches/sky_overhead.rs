@@ -1,7 +1,8 @@
 //! Skycoin primitives against the bare operation they are built on:
 //! signature verification and public-key recovery against libsecp256k1's
 //! recovery, address derivation against public-key creation, transaction
-//! decode + txid against one SHA-256 of the same bytes.
+//! decode + txid against one SHA-256 of the same bytes (both the zero-copy
+//! view and the owned decode).
 //!
 //! Criterion measures each pair; a summary at the end times both sides of
 //! each pair interleaved in this process and prints `ours / bare` (the goal
@@ -19,6 +20,7 @@ use skyx_coins::sky::hash::{sha256, Sha256};
 use skyx_coins::sky::keys::KeyChain;
 use skyx_coins::sky::signature::{recover_pubkey, sign_hash, verify_address, verify_pubkey, Sig};
 use skyx_coins::sky::transaction::Transaction;
+use skyx_coins::sky::transaction_view::TransactionView;
 
 struct Fixture {
     secret: SecretKey,
@@ -114,6 +116,16 @@ fn pairs(f: &Fixture) -> Vec<(&'static str, Op<'_>, Op<'_>)> {
             }),
             Box::new(|| {
                 black_box(PublicKey::from_secret_key(SECP256K1, black_box(&f.secret)));
+            }),
+        ),
+        (
+            "tx_view_txid",
+            Box::new(|| {
+                let view = TransactionView::parse(black_box(&f.raw_tx));
+                black_box(view.map(|v| v.txid()).ok());
+            }),
+            Box::new(|| {
+                black_box(sha2::Sha256::digest(black_box(&f.raw_tx)));
             }),
         ),
         (

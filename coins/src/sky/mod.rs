@@ -11,6 +11,7 @@ pub mod params;
 pub mod peer;
 pub mod signature;
 pub mod transaction;
+pub mod transaction_view;
 pub mod uxout;
 pub mod wallet;
 
