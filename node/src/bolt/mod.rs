@@ -1,7 +1,7 @@
 //! Read-only reader of BoltDB files (the Go reference node's `data.db`).
 //!
 //! [`BoltDb`] opens a file read-only, picks the valid meta page with the
-//! highest transaction id, and reads pages on demand (see [`file`] for why
+//! highest transaction id, and reads pages on demand (see [`file`](mod@file) for why
 //! the file is neither loaded whole nor mapped). [`Bucket`]s give lookups,
 //! key-ordered iteration and nested buckets. The file is outside input:
 //! every offset is checked and every failure is a typed [`BoltError`].
