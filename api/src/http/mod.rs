@@ -1,6 +1,6 @@
 //! The HTTP API: the reference Skycoin REST API and skyx extensions.
 //!
-//! - [`v1`], [`v2`]: the endpoints, one module per group; handlers are thin
+//! - [`v1`](mod@v1), [`v2`](mod@v2): the endpoints, one module per group; handlers are thin
 //!   and call plain functions that read the store.
 //! - [`json`]: the reference's response shapes; [`params`]: its parameter
 //!   parsing; [`error`]: its error format.

@@ -1,6 +1,6 @@
 //! The Bitcoin family: BTC, LTC, DOGE and the FORKID chains BCH/BSV.
 //!
-//! * [`params`] — coins, networks and their chain parameters.
+//! * [`params`](mod@params) — coins, networks and their chain parameters.
 //! * [`address`] — addresses (base58, bech32/bech32m, [`cashaddr`]) and [`wif`] keys.
 //! * [`sighash`], [`forkid`] — signature hashes: legacy, BIP143 segwit v0, FORKID.
 //! * [`payment`] — building and signing payments, with [`fee`] rates and [`dust`] rules.
