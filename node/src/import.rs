@@ -12,13 +12,14 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::mpsc;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::{recover_block_signers, Signers};
 
 use crate::chainfile::{ChainFileReader, ChainSpec};
 use crate::error::NodeError;
+pub use crate::progress::progress_bar;
 use crate::store::ChainStore;
 
 /// Blocks per write transaction (and per parallel verification batch).
@@ -40,22 +41,6 @@ pub struct ImportSummary {
     pub verify_seconds: f64,
     /// Wall time spent by the writer validating against the unspent set and writing.
     pub write_seconds: f64,
-}
-
-/// A progress bar on stderr when it is a terminal, hidden otherwise.
-pub fn progress_bar(len: Option<u64>, what: &str) -> ProgressBar {
-    let bar = match len {
-        Some(n) => ProgressBar::new(n),
-        None => ProgressBar::new_spinner(),
-    };
-    bar.set_draw_target(ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} blocks ({per_sec})",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(what.to_string());
-    bar
 }
 
 /// Imports the chain file at `path` into the store in `data_dir` (created

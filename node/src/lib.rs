@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod mempool;
 pub mod p2p;
+pub mod progress;
 pub mod publisher;
 pub mod repair;
 pub mod store;

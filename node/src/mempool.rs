@@ -51,6 +51,19 @@ codec_struct!(Record {
     is_valid
 });
 
+/// Reads a stored pool record.
+fn decode_record(bytes: &[u8]) -> Result<UnconfirmedTxn, NodeError> {
+    let rec: Record = decode_exact(bytes)
+        .map_err(|e| NodeError::Damaged(format!("unconfirmed transaction does not decode: {e}")))?;
+    Ok(UnconfirmedTxn {
+        txn: rec.txn,
+        received: rec.received,
+        checked: rec.checked,
+        announced: rec.announced,
+        is_valid: rec.is_valid != 0,
+    })
+}
+
 /// Why a transaction is refused by the pool.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PoolError {
@@ -206,26 +219,18 @@ impl ChainStore {
         let mut out = Vec::new();
         for entry in t.iter()? {
             let (_, v) = entry?;
-            let rec: Record = decode_exact(v.value()).map_err(|e| {
-                NodeError::Damaged(format!("unconfirmed transaction does not decode: {e}"))
-            })?;
-            out.push(UnconfirmedTxn {
-                txn: rec.txn,
-                received: rec.received,
-                checked: rec.checked,
-                announced: rec.announced,
-                is_valid: rec.is_valid != 0,
-            });
+            out.push(decode_record(v.value())?);
         }
         Ok(out)
     }
 
     /// One unconfirmed transaction by id.
     pub fn unconfirmed_txn(&self, txid: &Sha256) -> Result<Option<UnconfirmedTxn>, NodeError> {
-        Ok(self
-            .unconfirmed()?
-            .into_iter()
-            .find(|u| u.txn.hash() == *txid))
+        let r = self.db_handle().begin_read()?;
+        let t = r.open_table(UNCONFIRMED)?;
+        t.get(&txid.0)?
+            .map(|v| decode_record(v.value()))
+            .transpose()
     }
 
     /// Checks a transaction fully and adds it to the pool. Refuses one that
@@ -233,10 +238,10 @@ impl ChainStore {
     pub fn inject(&self, txn: Transaction, now_ns: i64) -> Result<Sha256, NodeError> {
         check_transaction(self, &txn)?;
         let txid = txn.hash();
-        let pool = self.unconfirmed()?;
-        if pool.iter().any(|u| u.txn.hash() == txid) {
+        if self.unconfirmed_txn(&txid)?.is_some() {
             return Ok(txid);
         }
+        let pool = self.unconfirmed()?;
         let pooled: HashSet<Sha256> = pool
             .iter()
             .flat_map(|u| u.txn.inputs.iter().copied())

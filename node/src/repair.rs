@@ -17,7 +17,8 @@ use skyx_coins::sky::signature::Sig;
 
 use crate::chainfile::{ChainFileWriter, ChainSpec};
 use crate::error::NodeError;
-use crate::import::{import_blocks, progress_bar};
+use crate::import::import_blocks;
+use crate::progress::progress_bar;
 use crate::store::tables::{BLOCKS, BLOCK_SIGS, META, META_SPEC, SEQ_HASH};
 use crate::store::{ChainStore, STORE_FILE};
 

@@ -10,7 +10,7 @@ use skyx_coins::sky::chain::{recover_block_signers, Signers, UnspentSet, Unspent
 use skyx_coins::sky::hash::Sha256;
 
 use crate::error::NodeError;
-use crate::import::progress_bar;
+use crate::progress::progress_bar;
 use crate::store::ChainStore;
 
 /// Blocks read and verified in parallel at a time.

@@ -2,16 +2,17 @@
 //! progress bar on a terminal and tracing logs.
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal};
+use std::io::BufWriter;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use skyx_coins::sky::block::SignedBlock;
 
 use super::generate::{chain_spec, generate, GenerateError, GenerateSummary};
 use super::options::GenerateOptions;
 use crate::chainfile::{ChainFileError, ChainFileWriter};
+use crate::progress::progress_bar;
+use indicatif::ProgressBar;
 
 /// Output buffer size: blocks are written as long hex lines.
 const WRITE_BUFFER: usize = 1 << 20;
@@ -43,7 +44,7 @@ pub fn generate_to_file(
         publisher = %spec.publisher_pubkey,
         "generating devnet chain"
     );
-    let bar = progress_bar(opts.blocks.saturating_add(1));
+    let bar = progress_bar(Some(opts.blocks.saturating_add(1)), "generate");
     let (generated, written) = std::thread::scope(|scope| {
         let (queue, blocks) = sync_channel::<SignedBlock>(WRITE_QUEUE);
         let writer_bar = bar.clone();
@@ -96,19 +97,4 @@ fn write_all(
     file.sync_all()
         .map_err(|e| (count, ChainFileError::Io(e)))?;
     Ok(())
-}
-
-/// A bar over `len` blocks on stderr, or a hidden one when stderr is not a
-/// terminal.
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} blocks ({per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -232,7 +232,7 @@ impl Hub {
             }
             return;
         }
-        let b = bar.get_or_insert_with(|| crate::import::progress_bar(Some(best), "sync"));
+        let b = bar.get_or_insert_with(|| crate::progress::progress_bar(Some(best), "sync"));
         b.set_length(best);
         b.set_position(ours);
     }

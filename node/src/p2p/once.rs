@@ -109,7 +109,7 @@ async fn run(
         transactions: 0,
         seconds: 0.0,
     };
-    let bar = crate::import::progress_bar(None, "sync");
+    let bar = crate::progress::progress_bar(None, "sync");
     let height = || store.height().unwrap_or(0);
     let request = |h: u64| {
         Message::GetBlocks(GetBlocks {

@@ -14,7 +14,10 @@ pub fn rfc3339_nano(ns: i64) -> String {
     // Go's RFC3339Nano layout writes.
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| GO_ZERO_TIME.to_string())
 }
 
