@@ -101,14 +101,14 @@ pub fn verify_store(store: ChainStore) -> Result<(ChainStore, VerifyReport), Nod
             }
             report.blocks_checked += 1;
             report.transactions_checked += block.block.body.transactions.len() as u64;
-            check_tx_index(&store, block, &mut report)?;
+            check_tx_index(&store, block, &mut report);
         }
         bar.inc(end - seq + 1);
         seq = end + 1;
     }
     bar.finish_and_clear();
     if report.blocks_checked == height + 1 {
-        compare_unspent(&store, &set, &mut report)?;
+        compare_unspent(&store, &set, &mut report);
     }
     Ok((store, report))
 }
@@ -141,11 +141,7 @@ fn replay(
         .map_err(|e| format!("block {}: {e}", block.block.seq()))
 }
 
-fn check_tx_index(
-    store: &ChainStore,
-    block: &SignedBlock,
-    report: &mut VerifyReport,
-) -> Result<(), NodeError> {
+fn check_tx_index(store: &ChainStore, block: &SignedBlock, report: &mut VerifyReport) {
     let seq = block.block.seq();
     for (pos, txn) in block.block.body.transactions.iter().enumerate() {
         let txid = txn.hash();
@@ -159,14 +155,9 @@ fn check_tx_index(
             Err(e) => report.problem(format!("transaction {txid}: {e}")),
         }
     }
-    Ok(())
 }
 
-fn compare_unspent(
-    store: &ChainStore,
-    set: &UnspentSet,
-    report: &mut VerifyReport,
-) -> Result<(), NodeError> {
+fn compare_unspent(store: &ChainStore, set: &UnspentSet, report: &mut VerifyReport) {
     if store.head().ux_hash != set.ux_hash() {
         report.problem(format!(
             "stored unspent-set hash {} differs from the replayed {}",
@@ -178,7 +169,7 @@ fn compare_unspent(
         Ok(s) => s,
         Err(e) => {
             report.problem(format!("unspent set: {e}"));
-            return Ok(());
+            return;
         }
     };
     if stored.len() != set.len() {
@@ -194,5 +185,4 @@ fn compare_unspent(
             report.problem(format!("unspent output {id} is not in the replayed set"));
         }
     }
-    Ok(())
 }

@@ -37,7 +37,6 @@ use skyx_coins::sky::block::{Block, BlockHeader, SignedBlock};
 use skyx_coins::sky::chain::{recover_block_signers, BlockEffects, Signers};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::params::ChainParams;
-use skyx_coins::sky::signature::Sig;
 
 use crate::chainfile::ChainSpec;
 use crate::error::NodeError;
@@ -358,9 +357,4 @@ fn init_meta(db: &Database, spec: &ChainSpec) -> Result<(), NodeError> {
     }
     w.commit()?;
     Ok(())
-}
-
-/// A stored signature as a [`Sig`].
-fn sig_of(bytes: &[u8; 65]) -> Sig {
-    Sig(*bytes)
 }

@@ -8,11 +8,12 @@ use skyx_coins::sky::address::Address;
 use skyx_coins::sky::block::{Block, SignedBlock};
 use skyx_coins::sky::encoding::decode_exact;
 use skyx_coins::sky::hash::Sha256;
+use skyx_coins::sky::signature::Sig;
 use skyx_coins::sky::transaction::Transaction;
 use skyx_coins::sky::uxout::UxOut;
 
 use super::tables::*;
-use super::{sig_of, ChainStore};
+use super::ChainStore;
 use crate::error::NodeError;
 
 /// A confirmed transaction and where it is.
@@ -96,7 +97,7 @@ impl ChainStore {
             .ok_or_else(|| NodeError::Damaged(format!("signature of block {seq} is missing")))?;
         Ok(Some(SignedBlock {
             block,
-            sig: sig_of(sig.value()),
+            sig: Sig(*sig.value()),
         }))
     }
 
