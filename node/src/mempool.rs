@@ -198,6 +198,7 @@ impl ChainStore {
             t.insert(&u.txn.hash().0, encode(&record).as_slice())?;
         }
         w.commit()?;
+        self.bump_generation();
         Ok(())
     }
 
@@ -209,6 +210,7 @@ impl ChainStore {
             t.remove(&txid.0)?;
         }
         w.commit()?;
+        self.bump_generation();
         Ok(())
     }
 
@@ -359,11 +361,19 @@ mod tests {
         t.sign_inputs(&[owner.secret]).unwrap();
         assert_eq!(code(store.inject(t, 1)), "tx_unknown_input");
         // A valid one is accepted; once confirmed it cannot be injected again.
+        // Refusals change nothing; every committed change moves the
+        // store's generation (answer caches key on it).
         let good = pay(split(1_000_000, 1, to));
+        let g0 = store.generation();
         assert_eq!(code(store.inject(good.clone(), 1)), "ok");
+        let g1 = store.generation();
+        assert!(g1 > g0, "pooling moves the generation");
         publish_block(&store, &publisher, ux.head.time + 3600)
             .unwrap()
             .expect("a block");
+        let g2 = store.generation();
+        assert!(g2 > g1, "a block moves the generation");
         assert_eq!(code(store.inject(good, 2)), "tx_already_confirmed");
+        assert_eq!(store.generation(), g2, "a refusal leaves it");
     }
 }

@@ -7,7 +7,10 @@
 #   - ten blocks                   GET /api/v1/blocks?start=1&end=10
 # When SKYX_GO_NODE points at the reference node binary (built by
 # tests/peers/build-skycoin-node.sh), the same requests are run against it
-# on the same chain and the ratio skyx/reference is printed.
+# on the same chain and the ratio skyx/reference is printed. skyx is
+# measured twice: as it runs by default (answers of read-only routes are
+# cached until the next block or pool change) and with
+# `--response-cache-mb 0`, so the ratio without the cache is printed too.
 #
 # Usage: tests/load/run.sh            (DURATION=10s THREADS=2 CONNECTIONS=32)
 # Needs: wrk (apt-get install -y wrk), curl.
@@ -80,11 +83,26 @@ PORT=$(free_port)
 "$SKYX_BIN" serve --data-dir "$WORK/skyx" --http "127.0.0.1:$PORT" >/dev/null 2>"$WORK/skyx.log" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PORT/api/v1/version" || { cat "$WORK/skyx.log" >&2; exit 1; }
+# The same store served without the answer cache (read-only opens share it).
+cp -r "$WORK/skyx" "$WORK/skyx-nocache"
+NPORT=$(free_port)
+"$SKYX_BIN" serve --data-dir "$WORK/skyx-nocache" --http "127.0.0.1:$NPORT" --response-cache-mb 0 \
+  >/dev/null 2>"$WORK/skyx-nocache.log" &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$NPORT/api/v1/version" || { cat "$WORK/skyx-nocache.log" >&2; exit 1; }
 
-declare -A SKYX_RPS SKYX_P99 GO_RPS GO_P99
+declare -A SKYX_RPS SKYX_P99 NC_RPS NC_P99 GO_RPS GO_P99
 for i in "${!PATHS[@]}"; do
+  # Both servers must give the same bytes before either is measured.
+  if ! cmp -s <(curl -sf "http://127.0.0.1:$PORT${PATHS[$i]}") \
+              <(curl -sf "http://127.0.0.1:$NPORT${PATHS[$i]}"); then
+    echo "cached and uncached answers differ for ${PATHS[$i]}" >&2
+    exit 1
+  fi
   read -r r p < <(measure "http://127.0.0.1:$PORT${PATHS[$i]}")
   SKYX_RPS[$i]=$r; SKYX_P99[$i]=$p
+  read -r r p < <(measure "http://127.0.0.1:$NPORT${PATHS[$i]}")
+  NC_RPS[$i]=$r; NC_P99[$i]=$p
 done
 
 BASELINE=0
@@ -108,14 +126,16 @@ if [ -n "${SKYX_GO_NODE:-}" ] && [ -x "$SKYX_GO_NODE" ]; then
   fi
 fi
 
-printf '\n%-22s %12s %10s' "request" "skyx req/s" "p99 ms"
-[ "$BASELINE" = 1 ] && printf ' %12s %10s %8s' "ref req/s" "p99 ms" "ratio"
+printf '\n%-22s %12s %8s %14s %8s' "request" "skyx req/s" "p99 ms" "no-cache req/s" "p99 ms"
+[ "$BASELINE" = 1 ] && printf ' %12s %8s %7s %9s' "ref req/s" "p99 ms" "ratio" "no-cache"
 printf '\n'
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.1fx", a/b; else print "n/a" }'; }
 for i in "${!PATHS[@]}"; do
-  printf '%-22s %12s %10s' "${NAMES[$i]}" "${SKYX_RPS[$i]}" "${SKYX_P99[$i]}"
+  printf '%-22s %12s %8s %14s %8s' "${NAMES[$i]}" "${SKYX_RPS[$i]}" "${SKYX_P99[$i]}" \
+    "${NC_RPS[$i]}" "${NC_P99[$i]}"
   if [ "$BASELINE" = 1 ]; then
-    ratio=$(awk -v a="${SKYX_RPS[$i]}" -v b="${GO_RPS[$i]}" 'BEGIN{ if (b>0) printf "%.1fx", a/b; else print "n/a" }')
-    printf ' %12s %10s %8s' "${GO_RPS[$i]}" "${GO_P99[$i]}" "$ratio"
+    printf ' %12s %8s %7s %9s' "${GO_RPS[$i]}" "${GO_P99[$i]}" \
+      "$(ratio "${SKYX_RPS[$i]}" "${GO_RPS[$i]}")" "$(ratio "${NC_RPS[$i]}" "${GO_RPS[$i]}")"
   fi
   printf '\n'
 done

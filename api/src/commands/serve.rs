@@ -59,6 +59,15 @@ pub struct ServeArgs {
     /// Confirmations after which a transaction is reported final.
     #[arg(long = "final-depth", default_value_t = 1)]
     pub final_depth: u64,
+    /// Memory for answers of read-only routes, kept until the next block or
+    /// pool change (MiB; 0 turns the cache off).
+    #[arg(
+        long = "response-cache-mb",
+        env = "SKYX_RESPONSE_CACHE_MB",
+        default_value_t = crate::http::cache::DEFAULT_CAPACITY_MIB,
+        value_name = "MIB"
+    )]
+    pub response_cache_mb: u64,
 }
 
 /// Arguments of `skyx openapi`.
@@ -182,6 +191,7 @@ async fn serve(
             store.params().genesis_coins
         },
         user_agent,
+        response_cache_bytes: args.response_cache_mb.saturating_mul(1024 * 1024),
     };
     let state = Arc::new(AppState::new(store, peer_node.clone(), config));
     let app = router(state);

@@ -2,7 +2,7 @@
 //! status, and a latency histogram by route, rendered in the text
 //! exposition format at `/metrics`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -21,10 +21,16 @@ struct Histogram {
     sum_micros: u64,
 }
 
+/// Counts of one route: requests by status and the latency histogram.
+#[derive(Debug, Default)]
+struct RouteStats {
+    by_status: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    routes: HashMap<String, RouteStats>,
 }
 
 /// Request metrics.
@@ -37,8 +43,15 @@ impl Metrics {
     /// Records one request.
     pub fn observe(&self, route: &str, status: u16, elapsed: Duration) {
         let mut m = lock(&self.inner);
-        *m.requests.entry((route.to_string(), status)).or_insert(0) += 1;
-        let h = m.latency.entry(route.to_string()).or_default();
+        // Allocates the route name only the first time it is seen.
+        if !m.routes.contains_key(route) {
+            m.routes.insert(route.to_string(), RouteStats::default());
+        }
+        let Some(stats) = m.routes.get_mut(route) else {
+            return;
+        };
+        *stats.by_status.entry(status).or_insert(0) += 1;
+        let h = &mut stats.latency;
         let secs = elapsed.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
@@ -54,19 +67,24 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self) -> String {
         let m = lock(&self.inner);
+        let mut routes: Vec<(&String, &RouteStats)> = m.routes.iter().collect();
+        routes.sort_unstable_by_key(|(r, _)| r.as_str());
         let mut out = String::new();
         out.push_str("# HELP skyx_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE skyx_http_requests_total counter\n");
-        for ((route, status), n) in &m.requests {
-            let _ = writeln!(
-                out,
-                "skyx_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+        for (route, stats) in &routes {
+            for (status, n) in &stats.by_status {
+                let _ = writeln!(
+                    out,
+                    "skyx_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
+            }
         }
         out.push_str("# HELP skyx_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE skyx_http_request_duration_seconds histogram\n");
-        for (route, h) in &m.latency {
+        for (route, stats) in &routes {
+            let h = &stats.latency;
             let r = escape(route);
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(

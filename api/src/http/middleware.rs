@@ -99,11 +99,7 @@ pub fn check(state: &SharedState, req: &Request) -> Result<(), ApiError> {
 /// The middleware: checks, then the handler, then metrics and a log line.
 pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let response = match check(&state, &req) {
         Ok(()) => next.run(req).await,
@@ -111,7 +107,8 @@ pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -
     };
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    state.metrics.observe(&route, status, elapsed);
-    tracing::debug!(%method, %route, status, micros = elapsed.as_micros() as u64, "request");
+    let route = route.as_ref().map_or("unmatched", |p| p.as_str());
+    state.metrics.observe(route, status, elapsed);
+    tracing::debug!(%method, route, status, micros = elapsed.as_micros() as u64, "request");
     response
 }

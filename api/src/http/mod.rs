@@ -4,10 +4,12 @@
 //!   and call plain functions that read the store.
 //! - [`json`]: the reference's response shapes; [`params`]: its parameter
 //!   parsing; [`error`]: its error format.
-//! - [`middleware`]: host/origin check, CSRF, v2 content type, metrics.
+//! - [`middleware`]: host/origin check, CSRF, v2 content type, metrics;
+//!   [`cache`]: answers of the read-only routes kept until the store changes.
 //! - [`server`]: plain HTTP and rustls HTTPS listeners; [`openapi`]: the
 //!   OpenAPI document and Swagger UI.
 
+pub mod cache;
 pub mod distribution;
 pub mod droplet;
 pub mod error;
@@ -138,6 +140,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/metrics", v1(get(st::metrics_handler)))
         .fallback(not_found)
         .merge(openapi::swagger())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::guard,

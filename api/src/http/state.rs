@@ -11,6 +11,7 @@ use skyx_coins::sky::hash::Sha256;
 use skyx_node::p2p::PeerNode;
 use skyx_node::store::ChainStore;
 
+use super::cache::ResponseCache;
 use super::error::ApiError;
 use super::metrics::Metrics;
 
@@ -40,6 +41,8 @@ pub struct ApiConfig {
     pub max_supply: u64,
     /// User agent announced to peers.
     pub user_agent: String,
+    /// Bytes of memory for cached answers (0: no cache).
+    pub response_cache_bytes: u64,
 }
 
 /// Figures computed once per head from the whole unspent set.
@@ -65,6 +68,8 @@ pub struct AppState {
     pub csrf_tokens: Mutex<HashMap<String, Instant>>,
     /// Request counters and latencies.
     pub metrics: Metrics,
+    /// Answers of the read-only routes at the current store generation.
+    pub cache: ResponseCache,
     figures: Mutex<Option<(Sha256, Arc<UnspentFigures>)>>,
     distribution_set: HashSet<Address>,
 }
@@ -95,6 +100,7 @@ impl AppState {
             .iter()
             .filter_map(|a| a.parse().ok())
             .collect();
+        let cache = ResponseCache::new(config.response_cache_bytes);
         AppState {
             store,
             peers,
@@ -106,6 +112,7 @@ impl AppState {
                 .unwrap_or(0),
             csrf_tokens: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
+            cache,
             figures: Mutex::new(None),
             distribution_set,
         }

@@ -29,6 +29,7 @@ pub mod tables;
 mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use redb::{Database, ReadableDatabase};
@@ -66,6 +67,7 @@ pub struct ChainStore {
     publisher: PublicKey,
     genesis_hash: Sha256,
     head: Mutex<Head>,
+    generation: AtomicU64,
 }
 
 impl std::fmt::Debug for ChainStore {
@@ -118,6 +120,7 @@ impl ChainStore {
             params,
             publisher,
             head: Mutex::new(Head::default()),
+            generation: AtomicU64::new(0),
         };
         let head = store.load_head()?;
         *store.lock_head() = head;
@@ -271,7 +274,21 @@ impl ChainStore {
         let mut head = self.lock_head();
         let (new_head, result) = write::apply_batch(self, &head, blocks)?;
         *head = new_head;
+        self.bump_generation();
         result
+    }
+
+    /// A number that changes after every committed write (blocks or pool):
+    /// an answer computed from the store while it did not change is current.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks a committed write; called after the commit, so a reader that
+    /// saw the old number may have read either state, never a newer one
+    /// under the old number.
+    pub(crate) fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn db(&self) -> &Database {

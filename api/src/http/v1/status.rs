@@ -107,7 +107,9 @@ pub async fn csrf_handler(State(s): State<SharedState>) -> ApiResult<Json<CsrfTo
 #[utoipa::path(get, path = "/metrics", tag = "status",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn metrics_handler(State(s): State<SharedState>) -> Response {
-    let mut r = s.metrics.render().into_response();
+    let mut text = s.metrics.render();
+    text.push_str(&s.cache.render());
+    let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),
