@@ -4,9 +4,10 @@
 //! Blocks are read in batches; the stateless checks of a batch (body hash,
 //! transaction structure, recovery of every input's signer — the expensive
 //! part) run on all cores with rayon while the previous batch is written, so
-//! the single writer only does the unspent-set checks and the write. Each
-//! batch is one durable transaction of whole blocks: an interrupted import
-//! resumes after the last committed block.
+//! the single writer only does the unspent-set checks and the write. The
+//! writer keeps one transaction open over several batches and commits it
+//! durably every [`COMMIT_TXS`] transactions (and at the end): whole blocks
+//! only, so an interrupted import resumes after the last committed block.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -26,7 +27,10 @@ use crate::store::ChainStore;
 pub const BATCH_BLOCKS: usize = 2048;
 
 /// Upper bound of transactions per batch, so huge blocks keep batches small.
-pub const BATCH_TXS: usize = 65_536;
+pub const BATCH_TXS: usize = 32_768;
+
+/// Transactions written between durable commits of an import.
+pub const COMMIT_TXS: u64 = 262_144;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
@@ -182,6 +186,7 @@ where
             verify_time
         });
         let mut result = Ok(());
+        let mut writer = store.bulk_writer();
         for verified in rx {
             let batch = match verified {
                 Ok(b) => b,
@@ -195,7 +200,12 @@ where
                 .map(|(b, _)| b.block.body.transactions.len())
                 .sum();
             let started = std::time::Instant::now();
-            let applied = store.apply_blocks(batch);
+            let applied = writer.apply(batch).and_then(|applied| {
+                if writer.pending_transactions() >= COMMIT_TXS {
+                    writer.commit()?;
+                }
+                Ok(applied)
+            });
             summary.write_seconds += started.elapsed().as_secs_f64();
             match applied {
                 Ok(applied) => {
@@ -209,6 +219,13 @@ where
                 }
             }
         }
+        // Whatever was validated before an error or the end is kept.
+        let started = std::time::Instant::now();
+        if let Err(e) = writer.commit() {
+            result = Err(e);
+        }
+        summary.write_seconds += started.elapsed().as_secs_f64();
+        drop(writer);
         // Dropping the receiver (end of loop) stops the producer.
         match (reader.join(), verifier.join()) {
             (Ok(skipped), Ok(verify)) => {

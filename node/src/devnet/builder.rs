@@ -188,8 +188,17 @@ fn plan_tx(
     }))
 }
 
-/// `n` distinct receivers; half the time the last one (the change) goes back
-/// to the owner of the first input, as wallets do.
+/// One payment in this many goes to [`HOT_KEY`] first, the way an
+/// exchange's deposit address collects many: the chain then holds an
+/// address with a long history next to many short ones.
+pub const HOT_ONE_IN: u64 = 40;
+
+/// The wallet key of the busy address.
+pub const HOT_KEY: KeyIndex = 0;
+
+/// `n` distinct receivers; sometimes the first is the busy [`HOT_KEY`];
+/// half the time the last one (the change) goes back to the owner of the
+/// first input, as wallets do.
 fn choose_recipients(
     pool: &WalletPool,
     rng: &mut DevRng,
@@ -197,6 +206,11 @@ fn choose_recipients(
     owner: KeyIndex,
 ) -> Vec<KeyIndex> {
     let mut recipients = pool.pick_distinct(rng, n);
+    if rng.chance(1, HOT_ONE_IN) && !recipients.contains(&HOT_KEY) {
+        if let Some(first) = recipients.first_mut() {
+            *first = HOT_KEY;
+        }
+    }
     if let Some((last, payees)) = recipients.split_last_mut() {
         if !payees.is_empty() && rng.chance(1, 2) && !payees.contains(&owner) {
             *last = owner;

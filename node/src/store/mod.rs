@@ -23,6 +23,7 @@
 //! entries are insert-only; only the unspent set shrinks, the per-address
 //! transaction counters grow and the head moves.
 
+pub mod bulk;
 pub mod explorer;
 pub mod read;
 pub mod tables;
@@ -67,6 +68,8 @@ pub struct ChainStore {
     publisher: PublicKey,
     genesis_hash: Sha256,
     head: Mutex<Head>,
+    /// Held by whoever writes blocks, so appends never interleave.
+    writer: Mutex<()>,
     generation: AtomicU64,
 }
 
@@ -120,6 +123,7 @@ impl ChainStore {
             params,
             publisher,
             head: Mutex::new(Head::default()),
+            writer: Mutex::new(()),
             generation: AtomicU64::new(0),
         };
         let head = store.load_head()?;
@@ -271,11 +275,21 @@ impl ChainStore {
         &self,
         blocks: Vec<(SignedBlock, Signers)>,
     ) -> Result<Vec<BlockEffects>, NodeError> {
-        let mut head = self.lock_head();
+        let _writer = self.lock_writer();
+        let head = self.head();
         let (new_head, result) = write::apply_batch(self, &head, blocks)?;
-        *head = new_head;
-        self.bump_generation();
+        self.set_head(new_head);
         result
+    }
+
+    /// Publishes a committed head and moves the generation on.
+    fn set_head(&self, head: Head) {
+        *self.lock_head() = head;
+        self.bump_generation();
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A number that changes after every committed write (blocks or pool):

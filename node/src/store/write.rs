@@ -119,16 +119,40 @@ pub(super) fn apply_batch(
     head: &Head,
     blocks: Vec<(SignedBlock, Signers)>,
 ) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
+    let w = begin_durable(store)?;
+    let (current, result) = apply_in(store, &w, head, &blocks)?;
+    if current == *head {
+        w.abort()?;
+    } else {
+        w.commit()?;
+    }
+    Ok((current, result))
+}
+
+/// A write transaction that commits durably.
+pub(super) fn begin_durable(store: &ChainStore) -> Result<WriteTransaction, NodeError> {
     let mut w = store.db().begin_write()?;
     w.set_durability(Durability::Immediate)
         .map_err(|e| NodeError::Invalid(e.to_string()))?;
+    Ok(w)
+}
+
+/// Validates `blocks` on top of `head` and writes the valid ones into the
+/// open transaction `w` (not committed here). Returns the new head and the
+/// effects, or the first invalid block's error after the valid ones.
+pub(super) fn apply_in(
+    store: &ChainStore,
+    w: &WriteTransaction,
+    head: &Head,
+    blocks: &[(SignedBlock, Signers)],
+) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
     let mut current = *head;
     let mut applied = Vec::with_capacity(blocks.len());
     let mut failure = None;
     {
-        let mut t = Tables::open(&w)?;
+        let mut t = Tables::open(w)?;
         let mut changes = BatchChanges::default();
-        for (signed, signers) in &blocks {
+        for (signed, signers) in blocks {
             let ctx = BlockContext {
                 head: current.header.as_ref(),
                 ux_hash: &current.ux_hash,
@@ -167,11 +191,6 @@ pub(super) fn apply_batch(
                 .insert(META_HEAD, h.bk_seq.to_le_bytes().as_slice())?;
             t.meta.insert(META_UX_HASH, current.ux_hash.0.as_slice())?;
         }
-    }
-    if applied.is_empty() {
-        w.abort()?;
-    } else {
-        w.commit()?;
     }
     let result = match failure {
         Some(e) => Err(e),

@@ -1,0 +1,96 @@
+//! Bulk appends (import): many batches of blocks in one write transaction,
+//! committed durably every so often.
+//!
+//! With hash-keyed indexes, each commit rewrites every index page the
+//! batch touched; committing every few hundred thousand transactions
+//! instead of every batch writes those pages once per commit. A crash
+//! loses only uncommitted blocks: the store stays at its last commit and
+//! an import resumes from there.
+
+use std::sync::MutexGuard;
+
+use redb::WriteTransaction;
+use skyx_coins::sky::block::SignedBlock;
+use skyx_coins::sky::chain::{BlockEffects, Signers};
+
+use super::{write, ChainStore, Head};
+use crate::error::NodeError;
+
+/// An open bulk append; blocks become visible and durable at [`commit`](Self::commit).
+pub struct BulkWriter<'s> {
+    store: &'s ChainStore,
+    _writer: MutexGuard<'s, ()>,
+    txn: Option<WriteTransaction>,
+    /// Head including the uncommitted blocks.
+    head: Head,
+    pending_txs: u64,
+}
+
+impl ChainStore {
+    /// Starts a bulk append; other writers of this store wait until it is dropped.
+    pub fn bulk_writer(&self) -> BulkWriter<'_> {
+        let writer = self.lock_writer();
+        BulkWriter {
+            store: self,
+            _writer: writer,
+            txn: None,
+            head: self.head(),
+            pending_txs: 0,
+        }
+    }
+}
+
+impl BulkWriter<'_> {
+    /// Validates and writes whole blocks into the open transaction. On the
+    /// first invalid block the valid ones before it (and everything pending)
+    /// are committed and its error is returned.
+    pub fn apply(
+        &mut self,
+        blocks: Vec<(SignedBlock, Signers)>,
+    ) -> Result<Vec<BlockEffects>, NodeError> {
+        if self.txn.is_none() {
+            self.txn = Some(write::begin_durable(self.store)?);
+        }
+        let Some(txn) = self.txn.as_ref() else {
+            return Err(NodeError::Invalid("no write transaction".into()));
+        };
+        let (head, result) = match write::apply_in(self.store, txn, &self.head, &blocks) {
+            Ok(r) => r,
+            Err(e) => {
+                // The transaction may hold part of a batch: drop it (redb
+                // aborts it) and fall back to the committed state.
+                self.txn = None;
+                self.head = self.store.head();
+                self.pending_txs = 0;
+                return Err(e);
+            }
+        };
+        self.head = head;
+        let applied = result.as_ref().map_or(0, |v| v.len());
+        self.pending_txs += blocks
+            .iter()
+            .take(applied)
+            .map(|(b, _)| b.block.body.transactions.len() as u64)
+            .sum::<u64>();
+        if result.is_err() {
+            self.commit()?;
+        }
+        result
+    }
+
+    /// Transactions written since the last commit.
+    pub fn pending_transactions(&self) -> u64 {
+        self.pending_txs
+    }
+
+    /// Makes everything written so far durable and visible.
+    pub fn commit(&mut self) -> Result<(), NodeError> {
+        let Some(txn) = self.txn.take() else {
+            return Ok(());
+        };
+        txn.commit()?;
+        self.store.set_head(self.head);
+        self.pending_txs = 0;
+        Ok(())
+    }
+}
