@@ -397,6 +397,8 @@ fn checked_in_openapi_document_is_current() {
         "/api/v2/address/verify",
         "/api/v2/transaction",
         "/api/v1/network/connections",
+        "/api/v1/network/connection",
+        "/api/v1/network/connection/disconnect",
         "/api/v1/network/defaultConnections",
         "/api/v1/network/connections/trust",
         "/api/v1/network/connections/exchange",
@@ -407,4 +409,89 @@ fn checked_in_openapi_document_is_current() {
         assert!(paths.contains_key(p), "{p} is not documented");
     }
     assert!(doc["components"]["schemas"]["ErrorResponse"].is_object());
+}
+
+/// A free TCP port on loopback (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[test]
+fn connections_report_live_peers_and_disconnect_by_id() {
+    let a_dir = import("blockchain-180.db");
+    let b_dir = import("blockchain-180.db");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let _a = Server::start(a_dir.path(), &["--peer-listen", &listen]);
+    let b = Server::start(b_dir.path(), &["--peer", &listen]);
+    let connections = || -> Vec<Value> {
+        let (status, body) = get(&b, "/api/v1/network/connections", &[]);
+        assert_eq!(status, 200);
+        serde_json::from_str::<Value>(&body).expect("json")["connections"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut list = connections();
+    while list.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        list = connections();
+    }
+    assert_eq!(list.len(), 1, "b connects to a: {list:?}");
+    let c = &list[0];
+    assert_eq!(c["address"], listen.as_str());
+    assert_eq!(c["outgoing"], true);
+    let id = c["id"].as_u64().expect("id");
+    assert!(id >= 1);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    for field in ["connected_at", "last_sent", "last_received"] {
+        let t = c[field].as_i64().expect("a time");
+        assert!(
+            (now - 60..=now + 5).contains(&t),
+            "{field} = {t}, now {now}"
+        );
+    }
+    assert_ne!(c["mirror"], 0, "the peer's mirror value");
+    let (status, one) = get(&b, "/api/v1/network/connection", &[("addr", &listen)]);
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&one).expect("json")["id"], id);
+
+    // The reference's answers to bad ids, then a real disconnect.
+    let post = |form: &[(&str, &str)]| {
+        let r = client()
+            .post(b.url("/api/v1/network/connection/disconnect"))
+            .form(form)
+            .send()
+            .expect("request");
+        (r.status().as_u16(), r.text().unwrap_or_default())
+    };
+    assert_v1(post(&[]), 400, "400 Bad Request - id is required");
+    assert_v1(post(&[("id", "0")]), 400, "400 Bad Request - invalid id");
+    assert_v1(post(&[("id", "x")]), 400, "400 Bad Request - invalid id");
+    assert_eq!(post(&[("id", "999999")]).0, 404);
+    assert_eq!(
+        get(&b, "/api/v1/network/connection/disconnect", &[("id", "1")]).0,
+        405
+    );
+    let (status, body) = post(&[("id", &id.to_string())]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        serde_json::json!({})
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while connections().iter().any(|c| c["id"].as_u64() == Some(id)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connection {id} is still listed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

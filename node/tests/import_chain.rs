@@ -147,6 +147,30 @@ fn address_indexes_equal_the_reference() {
             store.address_tx_count(&a).expect("count"),
             want.len() as u64
         );
+        // Every page size and offset, both directions, slices the same list.
+        let n = want.len() as u64;
+        for size in [1u64, 2, 3, 7] {
+            for offset in 0..=n + 1 {
+                let page = |descending| -> Vec<Sha256> {
+                    store
+                        .address_history(&a, offset, size, descending)
+                        .expect("page")
+                        .iter()
+                        .map(|e| e.txid)
+                        .collect()
+                };
+                let lo = offset.min(n) as usize;
+                let hi = offset.saturating_add(size).min(n) as usize;
+                assert_eq!(page(false), want[lo..hi], "{addr} page {offset}+{size}");
+                let mut newest_first: Vec<Sha256> = want.iter().rev().copied().collect();
+                newest_first.truncate(hi);
+                assert_eq!(
+                    page(true),
+                    newest_first[lo..],
+                    "{addr} newest page {offset}+{size}"
+                );
+            }
+        }
     }
     assert_eq!(store.status().expect("status").addresses, txns.len() as u64);
     for (addr, want) in idx["address_in"].as_object().expect("address_in") {

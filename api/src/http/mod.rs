@@ -105,6 +105,10 @@ pub fn router(state: SharedState) -> Router {
             v1(get(net::connection_handler)),
         )
         .route(
+            "/api/v1/network/connection/disconnect",
+            v1(post(net::disconnect_handler)),
+        )
+        .route(
             "/api/v1/network/connections",
             v1(get(net::connections_handler)),
         )

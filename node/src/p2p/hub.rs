@@ -40,6 +40,23 @@ pub struct PeerInfo {
     pub height: Option<u64>,
     /// The port it says it listens on.
     pub listen_port: u16,
+    /// The connection's id (what `/network/connection/disconnect` takes); set on admission.
+    pub id: u64,
+    /// The mirror value the peer introduced itself with.
+    pub mirror: u32,
+    /// When the connection was admitted (Unix seconds).
+    pub connected_at: i64,
+    /// When a message was last written to it (Unix seconds; 0: never).
+    pub last_sent: i64,
+    /// When a message was last read from it (Unix seconds; 0: never).
+    pub last_received: i64,
+}
+
+/// Current time in Unix seconds.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// One live connection.
@@ -113,7 +130,7 @@ impl Hub {
     /// too many connections.
     pub(crate) fn register(
         &self,
-        info: PeerInfo,
+        mut info: PeerInfo,
         mirror: u32,
         tx: mpsc::Sender<Outgoing>,
     ) -> Result<u64, DisconnectReason> {
@@ -134,8 +151,40 @@ impl Hub {
             let listen = SocketAddr::new(info.addr.ip(), info.listen_port);
             lock(&self.book).add(listen, false);
         }
+        info.id = id;
+        info.mirror = mirror;
+        info.connected_at = now_secs();
+        // Both introductions were just exchanged.
+        info.last_sent = info.connected_at;
+        info.last_received = info.connected_at;
         conns.insert(id, Conn { info, mirror, tx });
         Ok(id)
+    }
+
+    /// Notes that a message was written to connection `id`.
+    pub(crate) fn touch_sent(&self, id: u64) {
+        if let Some(c) = lock(&self.conns).get_mut(&id) {
+            c.info.last_sent = now_secs();
+        }
+    }
+
+    /// Notes that a message was read from connection `id`.
+    pub(crate) fn touch_received(&self, id: u64) {
+        if let Some(c) = lock(&self.conns).get_mut(&id) {
+            c.info.last_received = now_secs();
+        }
+    }
+
+    /// Closes connection `id` with `reason`; false when there is no such connection.
+    pub(crate) fn disconnect(&self, id: u64, reason: DisconnectReason) -> bool {
+        let tx = lock(&self.conns).get(&id).map(|c| c.tx.clone());
+        match tx {
+            Some(tx) => {
+                let _ = tx.try_send(Outgoing::Close(Some(reason)));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Forgets a connection.

@@ -101,6 +101,13 @@ impl PeerNode {
         self.hub.peers()
     }
 
+    /// Closes the connection with id `id` (`DISC`: requested by the node
+    /// operator); false when no such connection is open.
+    pub fn disconnect(&self, id: u64) -> bool {
+        self.hub
+            .disconnect(id, DisconnectReason::RequestedByOperator)
+    }
+
     /// Seq of our head block.
     pub fn height(&self) -> Option<u64> {
         self.hub.store.height()

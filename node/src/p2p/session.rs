@@ -36,7 +36,12 @@ pub(crate) fn now_ns() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-async fn write_loop(mut writer: FrameWriter, mut rx: mpsc::Receiver<Outgoing>) {
+async fn write_loop(
+    mut writer: FrameWriter,
+    mut rx: mpsc::Receiver<Outgoing>,
+    hub: Arc<Hub>,
+    id: u64,
+) {
     while let Some(out) = rx.recv().await {
         match out {
             Outgoing::Send(msg) => {
@@ -44,6 +49,7 @@ async fn write_loop(mut writer: FrameWriter, mut rx: mpsc::Receiver<Outgoing>) {
                     tracing::debug!(error = %e, "write failed");
                     break;
                 }
+                hub.touch_sent(id);
             }
             Outgoing::Close(Some(reason)) => {
                 writer.disconnect(reason).await;
@@ -84,6 +90,11 @@ pub(crate) async fn run(hub: Arc<Hub>, conn: Introduced, outgoing: bool) {
         user_agent: peer.user_agent.to_string(),
         height: None,
         listen_port: peer.listen_port,
+        id: 0,
+        mirror: 0,
+        connected_at: 0,
+        last_sent: 0,
+        last_received: 0,
     };
     let id = match hub.register(info, peer.mirror, tx.clone()) {
         Ok(id) => id,
@@ -94,7 +105,7 @@ pub(crate) async fn run(hub: Arc<Hub>, conn: Introduced, outgoing: bool) {
         }
     };
     tracing::info!(%remote, outgoing, agent = %peer.user_agent, "peer connected");
-    let mut writer_task = tokio::spawn(write_loop(writer, rx));
+    let mut writer_task = tokio::spawn(write_loop(writer, rx, hub.clone(), id));
     let (in_tx, mut inbox) = mpsc::channel(16);
     let reader_task: JoinHandle<()> =
         tokio::spawn(read_loop(reader, in_tx, hub.config.idle_timeout));
@@ -187,7 +198,10 @@ impl Session {
         loop {
             tokio::select! {
                 item = inbox.recv() => match item {
-                    Some(Ok(msg)) => self.handle(msg).await?,
+                    Some(Ok(msg)) => {
+                        self.hub.touch_received(self.id);
+                        self.handle(msg).await?
+                    }
                     Some(Err(e)) => return Err(e),
                     None => return Err(P2pError::Closed),
                 },

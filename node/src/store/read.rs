@@ -40,7 +40,7 @@ pub struct OutputRecord {
 type HistoryRow<'a> = Result<
     (
         redb::AccessGuard<'a, &'static [u8]>,
-        redb::AccessGuard<'a, &'static [u8; 32]>,
+        redb::AccessGuard<'a, &'static [u8; 44]>,
     ),
     redb::StorageError,
 >;
@@ -222,35 +222,47 @@ impl ChainStore {
         descending: bool,
     ) -> Result<Vec<HistoryEntry>, NodeError> {
         let a = addr_key(address);
-        let (start, end) = prefix_range(&a);
         let r = self.db().begin_read()?;
+        let count = r
+            .open_table(ADDR_COUNT)?
+            .get(&a)?
+            .map(|g| g.value())
+            .unwrap_or(0);
+        // Entries are numbered 0..count in chain order: the page is one range.
+        let (lo, hi) = if descending {
+            let hi = count.saturating_sub(offset);
+            (hi.saturating_sub(limit), hi)
+        } else {
+            let lo = offset.min(count);
+            (lo, lo.saturating_add(limit).min(count))
+        };
+        if lo >= hi {
+            return Ok(Vec::new());
+        }
         let t = r.open_table(ADDR_TXS)?;
+        let (start, end) = (addr_tx_key(&a, lo), addr_tx_key(&a, hi));
         let range = t.range(start.as_slice()..end.as_slice())?;
         let parse = |entry: HistoryRow<'_>| {
-            let (k, v) = entry?;
-            let key = k.value();
-            if key.len() != 33 {
-                return Err(NodeError::Damaged(
-                    "history key has the wrong length".into(),
-                ));
-            }
-            let mut seq = [0u8; 8];
-            seq.copy_from_slice(&key[21..29]);
-            let mut pos = [0u8; 4];
-            pos.copy_from_slice(&key[29..33]);
+            let (_, v) = entry?;
+            let (seq, pos, txid) = parse_addr_tx_value(v.value());
             Ok(HistoryEntry {
-                seq: u64::from_be_bytes(seq),
-                pos: u32::from_be_bytes(pos),
-                txid: Sha256(*v.value()),
+                seq,
+                pos,
+                txid: Sha256(txid),
             })
         };
-        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
-        let take = usize::try_from(limit).unwrap_or(usize::MAX);
-        if descending {
-            range.rev().skip(skip).take(take).map(parse).collect()
+        let page: Vec<HistoryEntry> = if descending {
+            range.rev().map(parse).collect::<Result<_, NodeError>>()?
         } else {
-            range.skip(skip).take(take).map(parse).collect()
+            range.map(parse).collect::<Result<_, NodeError>>()?
+        };
+        if page.len() as u64 != hi - lo {
+            return Err(NodeError::Damaged(format!(
+                "address history of {address} has {} of entries {lo}..{hi}",
+                page.len()
+            )));
         }
+        Ok(page)
     }
 
     /// Ids of every output an address received, in chain order.

@@ -28,8 +28,10 @@ pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new(
 pub const SPENT: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("spent");
 /// address ‖ uxid → () for the unspent outputs of an address.
 pub const ADDR_UNSPENT: TableDefinition<&[u8], ()> = TableDefinition::new("addr_unspent");
-/// address ‖ seq (BE) ‖ position (BE) → txid: the transactions of an address in chain order.
-pub const ADDR_TXS: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("addr_txs");
+/// address ‖ n (BE) → seq (BE) ‖ position (BE) ‖ txid: the n-th transaction
+/// (from 0) touching an address, in chain order. Numbered keys make any page
+/// of a long history one short range read.
+pub const ADDR_TXS: TableDefinition<&[u8], &[u8; 44]> = TableDefinition::new("addr_txs");
 /// address ‖ seq (BE) ‖ uxid → (): every output an address received.
 pub const ADDR_OUTS: TableDefinition<&[u8], ()> = TableDefinition::new("addr_outs");
 /// address → number of transactions touching it.
@@ -46,8 +48,8 @@ pub const META_HEAD: &str = "head_seq";
 /// Meta key: the unspent-set hash after the head.
 pub const META_UX_HASH: &str = "ux_hash";
 
-/// The schema this code writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this code writes and reads (2: numbered address history).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
 pub fn addr_key(a: &Address) -> [u8; 21] {
@@ -56,13 +58,32 @@ pub fn addr_key(a: &Address) -> [u8; 21] {
     out
 }
 
-/// `address ‖ seq ‖ pos`.
-pub fn addr_tx_key(a: &[u8; 21], seq: u64, pos: u32) -> [u8; 33] {
-    let mut k = [0u8; 33];
+/// `address ‖ n`: the key of an address's n-th transaction.
+pub fn addr_tx_key(a: &[u8; 21], n: u64) -> [u8; 29] {
+    let mut k = [0u8; 29];
     k[..21].copy_from_slice(a);
-    k[21..29].copy_from_slice(&seq.to_be_bytes());
-    k[29..].copy_from_slice(&pos.to_be_bytes());
+    k[21..].copy_from_slice(&n.to_be_bytes());
     k
+}
+
+/// `seq ‖ pos ‖ txid`: the value of an address history entry.
+pub fn addr_tx_value(seq: u64, pos: u32, txid: &[u8; 32]) -> [u8; 44] {
+    let mut v = [0u8; 44];
+    v[..8].copy_from_slice(&seq.to_be_bytes());
+    v[8..12].copy_from_slice(&pos.to_be_bytes());
+    v[12..].copy_from_slice(txid);
+    v
+}
+
+/// Inverse of [`addr_tx_value`].
+pub fn parse_addr_tx_value(v: &[u8; 44]) -> (u64, u32, [u8; 32]) {
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&v[..8]);
+    let mut pos = [0u8; 4];
+    pos.copy_from_slice(&v[8..12]);
+    let mut txid = [0u8; 32];
+    txid.copy_from_slice(&v[12..]);
+    (u64::from_be_bytes(seq), u32::from_be_bytes(pos), txid)
 }
 
 /// `address ‖ seq ‖ uxid`.

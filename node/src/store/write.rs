@@ -27,7 +27,7 @@ struct Tables<'txn> {
     outputs: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
     spent: Table<'txn, &'static [u8; 32], &'static [u8; 40]>,
     addr_unspent: Table<'txn, &'static [u8], ()>,
-    addr_txs: Table<'txn, &'static [u8], &'static [u8; 32]>,
+    addr_txs: Table<'txn, &'static [u8], &'static [u8; 44]>,
     addr_outs: Table<'txn, &'static [u8], ()>,
     addr_count: Table<'txn, &'static [u8; 21], u64>,
     unconfirmed: Table<'txn, &'static [u8; 32], &'static [u8]>,
@@ -105,9 +105,10 @@ struct BatchChanges {
     txs: Vec<([u8; 32], [u8; 20])>,
     spent_by: Vec<([u8; 32], [u8; 40])>,
     outputs: Vec<([u8; 32], [u8; 85])>,
-    addr_txs: Vec<([u8; 33], [u8; 32])>,
+    addr_txs: Vec<([u8; 29], [u8; 44])>,
     addr_outs: Vec<[u8; 61]>,
-    addr_count: HashMap<[u8; 21], u64>,
+    /// Per address touched: (stored count before the batch, added by it).
+    addr_count: HashMap<[u8; 21], (u64, u64)>,
     confirmed: Vec<[u8; 32]>,
 }
 
@@ -264,10 +265,20 @@ fn write_block(
             }
         }
         for a in touched {
+            let n = match changes.addr_count.get_mut(&a) {
+                Some((base, added)) => {
+                    *added += 1;
+                    *base + *added - 1
+                }
+                None => {
+                    let base = t.addr_count.get(&a)?.map(|g| g.value()).unwrap_or(0);
+                    changes.addr_count.insert(a, (base, 1));
+                    base
+                }
+            };
             changes
                 .addr_txs
-                .push((addr_tx_key(&a, seq, pos), tx.txid.0));
-            *changes.addr_count.entry(a).or_insert(0) += 1;
+                .push((addr_tx_key(&a, n), addr_tx_value(seq, pos, &tx.txid.0)));
         }
     }
     Ok(())
@@ -319,11 +330,10 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
     for k in &c.addr_outs {
         t.addr_outs.insert(k.as_slice(), ())?;
     }
-    let mut counts: Vec<([u8; 21], u64)> = c.addr_count.into_iter().collect();
+    let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
     counts.sort_unstable();
-    for (a, n) in &counts {
-        let before = t.addr_count.get(a)?.map(|g| g.value()).unwrap_or(0);
-        t.addr_count.insert(a, before + n)?;
+    for (a, (base, added)) in &counts {
+        t.addr_count.insert(a, base + added)?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Peers: `/network/connection`, `/network/connections`,
+//! Peers: `/network/connection`, `/network/connection/disconnect`, `/network/connections`,
 //! `/network/defaultConnections`, `/network/connections/trust`,
 //! `/network/connections/exchange`.
 
@@ -22,18 +22,18 @@ pub fn verify_params(s: &AppState) -> VerifyTxn {
 }
 
 /// The shape of a connected peer.
-pub fn connection(s: &AppState, i: usize, p: &PeerInfo) -> Connection {
+pub fn connection(s: &AppState, p: &PeerInfo) -> Connection {
     let addr = p.addr.to_string();
     Connection {
-        id: i as u64 + 1,
+        id: p.id,
         is_trusted_peer: s.config.trusted_peers.contains(&addr),
         address: addr,
-        last_sent: 0,
-        last_received: 0,
-        connected_at: 0,
+        last_sent: p.last_sent,
+        last_received: p.last_received,
+        connected_at: p.connected_at,
         outgoing: p.outgoing,
         state: "introduced".into(),
-        mirror: 0,
+        mirror: p.mirror,
         listen_port: p.listen_port,
         height: p.height.unwrap_or(0),
         user_agent: p.user_agent.clone(),
@@ -74,14 +74,13 @@ pub async fn connections_handler(
     let list = s
         .connected_peers()
         .iter()
-        .enumerate()
         .filter(|_| want_introduced)
-        .filter(|(_, p)| match direction.as_str() {
+        .filter(|p| match direction.as_str() {
             "outgoing" => p.outgoing,
             "incoming" => !p.outgoing,
             _ => true,
         })
-        .map(|(i, p)| connection(&s, i, p))
+        .map(|p| connection(&s, p))
         .collect();
     Ok(Json(Connections { connections: list }))
 }
@@ -102,10 +101,35 @@ pub async fn connection_handler(
     }
     s.connected_peers()
         .iter()
-        .enumerate()
-        .find(|(_, p)| p.addr.to_string() == addr)
-        .map(|(i, p)| Json(connection(&s, i, p)))
+        .find(|p| p.addr.to_string() == addr)
+        .map(|p| Json(connection(&s, p)))
         .ok_or_else(ApiError::not_found)
+}
+
+/// `POST /api/v1/network/connection/disconnect`
+#[utoipa::path(post, path = "/api/v1/network/connection/disconnect", tag = "network",
+    params(("id" = u64, Query, description = "Connection id (from `/network/connections`), form value")),
+    responses((status = 200, description = "The peer is being disconnected", body = Object,
+               example = json!({})),
+              (status = 400, description = "`400 Bad Request - id is required` or `invalid id`"),
+              (status = 404, description = "No connection with that id")))]
+pub async fn disconnect_handler(
+    State(s): State<SharedState>,
+    form: Form,
+) -> ApiResult<Json<serde_json::Map<String, serde_json::Value>>> {
+    let raw = form.get("id");
+    if raw.is_empty() {
+        return Err(ApiError::bad_request("id is required"));
+    }
+    // Connection ids start at 1, as the reference's do.
+    let id = match raw.parse::<u64>() {
+        Ok(id) if id > 0 => id,
+        _ => return Err(ApiError::bad_request("invalid id")),
+    };
+    match &s.peers {
+        Some(p) if p.disconnect(id) => Ok(Json(serde_json::Map::new())),
+        _ => Err(ApiError::not_found()),
+    }
 }
 
 /// `GET /api/v1/network/defaultConnections`
