@@ -21,7 +21,15 @@
 //! unspent set, the address indexes and the head change together or not at
 //! all. Nothing already stored is rewritten: blocks, outputs and index
 //! entries are insert-only; only the unspent set shrinks, the per-address
-//! transaction counters grow and the head moves.
+//! transaction counters grow and the head moves. Import uses a
+//! [`bulk::BulkWriter`]: the same writes, committed every few hundred
+//! thousand transactions. Writers take their own lock; readers of the head
+//! never wait for a write.
+//!
+//! # Address history
+//! The n-th transaction of an address (in chain order) is stored under
+//! `address ‖ n`, with the address's count kept beside it, so a page at any
+//! offset, from either end, is one range read whatever the history's length.
 
 pub mod bulk;
 pub mod explorer;
