@@ -91,12 +91,17 @@ fn import_survives_kill_9_at_random_moments() {
     let mut round = 0;
     let mut dir = tmp.path().join(format!("crash-{round}"));
     let mut last_height: i64 = -1;
-    let (mut kills, mut finished) = (0u64, 0u64);
+    let (mut kills, mut finished, mut partial) = (0u64, 0u64, 0u64);
+    let want_height = want["height"].as_i64().expect("height");
     while kills < iterations {
+        // Small commit intervals: kills land before, between and inside
+        // many durable commits, and resumes start from the middle.
         let mut child = Command::new(env!("CARGO_BIN_EXE_skyx"))
             .args([
                 "node",
                 "import",
+                "--commit-every",
+                "700",
                 "--data-dir",
                 dir.to_str().expect("path"),
                 chain_s,
@@ -121,6 +126,10 @@ fn import_survives_kill_9_at_random_moments() {
             height >= last_height,
             "height went back from {last_height} to {height}"
         );
+        if height > last_height && height > 0 && height < want_height {
+            // A commit in the middle survived the kill.
+            partial += 1;
+        }
         last_height = height;
         if done || now == want {
             // This import reached the end: check it, then start over so the
@@ -158,5 +167,11 @@ fn import_survives_kill_9_at_random_moments() {
         "verify after crashes: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-    println!("crash test: {kills} kills, {finished} imports completed between kills");
+    println!(
+        "crash test: {kills} kills, {partial} kills left a partial import to resume, {finished} imports completed between kills"
+    );
+    assert!(
+        partial > 0,
+        "no kill landed between two commits: the test did not exercise resuming"
+    );
 }

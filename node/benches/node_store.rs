@@ -26,7 +26,7 @@ use skyx_coins::sky::chain::recover_block_signers;
 use skyx_coins::sky::hash::Sha256;
 use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{generate, generate_to_file, GenerateOptions};
-use skyx_node::import::{import_chain_file, progress_bar};
+use skyx_node::import::{import_chain_file, progress_bar, ImportOptions};
 use skyx_node::store::ChainStore;
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -88,8 +88,9 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
 
     // The import: full validation, every index, durable batches.
     let started = Instant::now();
-    let (store, imported) = import_chain_file(&dir.join("ingest-store"), &file)
-        .unwrap_or_else(|e| panic!("import: {e}"));
+    let (store, imported) =
+        import_chain_file(&dir.join("ingest-store"), &file, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("import: {e}"));
     let ingest = started.elapsed();
     let ratio = bare.as_secs_f64() / ingest.as_secs_f64();
     eprintln!(

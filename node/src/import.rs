@@ -32,6 +32,21 @@ pub const BATCH_TXS: usize = 32_768;
 /// Transactions written between durable commits of an import.
 pub const COMMIT_TXS: u64 = 262_144;
 
+/// How an import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Transactions written between durable commits (at least 1).
+    pub commit_txs: u64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            commit_txs: COMMIT_TXS,
+        }
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct ImportSummary {
@@ -52,6 +67,7 @@ pub struct ImportSummary {
 pub fn import_chain_file(
     data_dir: &Path,
     path: &Path,
+    opts: &ImportOptions,
 ) -> Result<(ChainStore, ImportSummary), NodeError> {
     let file = std::fs::File::open(path)?;
     let reader = ChainFileReader::new(BufReader::new(file))?;
@@ -59,7 +75,7 @@ pub fn import_chain_file(
     let store = ChainStore::open(data_dir, Some(&spec))?;
     let bar = progress_bar(None, "import");
     let blocks = reader.map(|b| b.map_err(NodeError::from));
-    let summary = import_blocks(&store, blocks, &bar)?;
+    let summary = import_blocks(&store, blocks, &bar, opts)?;
     bar.finish_and_clear();
     Ok((store, summary))
 }
@@ -69,12 +85,13 @@ pub fn import_chain_file(
 pub fn import_reference_db(
     data_dir: &Path,
     path: &Path,
+    opts: &ImportOptions,
 ) -> Result<(ChainStore, ImportSummary), NodeError> {
     let db = crate::bolt::skycoin::read_reference_db(path)
         .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?;
     let store = ChainStore::open(data_dir, Some(&ChainSpec::mainnet()))?;
     let bar = progress_bar(Some(db.blocks.len() as u64), "import");
-    let summary = import_blocks(&store, db.blocks.into_iter().map(Ok), &bar)?;
+    let summary = import_blocks(&store, db.blocks.into_iter().map(Ok), &bar, opts)?;
     bar.finish_and_clear();
     for u in db.unconfirmed {
         store.put_unconfirmed(&u)?;
@@ -99,12 +116,17 @@ pub fn import_blocks<I>(
     store: &ChainStore,
     blocks: I,
     bar: &ProgressBar,
+    opts: &ImportOptions,
 ) -> Result<ImportSummary, NodeError>
 where
     I: Iterator<Item = Result<SignedBlock, NodeError>> + Send,
 {
     let mut summary = ImportSummary::default();
     let height = store.height();
+    let commit_txs = opts.commit_txs.max(1);
+    // A batch never spans a commit point by much: small commit intervals
+    // (tests, slow disks) get small batches.
+    let batch_txs = BATCH_TXS.min(usize::try_from(commit_txs).unwrap_or(usize::MAX));
     let (raw_tx, raw_rx) = mpsc::sync_channel::<Result<Vec<SignedBlock>, NodeError>>(2);
     let (tx, rx) = mpsc::sync_channel::<Result<Vec<(SignedBlock, Signers)>, NodeError>>(2);
     std::thread::scope(|scope| {
@@ -143,7 +165,7 @@ where
                 }
                 txs += block.block.body.transactions.len();
                 batch.push(block);
-                if batch.len() >= BATCH_BLOCKS || txs >= BATCH_TXS {
+                if batch.len() >= BATCH_BLOCKS || txs >= batch_txs {
                     txs = 0;
                     if raw_tx.send(Ok(std::mem::take(&mut batch))).is_err() {
                         return skipped;
@@ -201,7 +223,7 @@ where
                 .sum();
             let started = std::time::Instant::now();
             let applied = writer.apply(batch).and_then(|applied| {
-                if writer.pending_transactions() >= COMMIT_TXS {
+                if writer.pending_transactions() >= commit_txs {
                     writer.commit()?;
                 }
                 Ok(applied)

@@ -17,7 +17,7 @@ use skyx_coins::sky::signature::Sig;
 
 use crate::chainfile::{ChainFileWriter, ChainSpec};
 use crate::error::NodeError;
-use crate::import::import_blocks;
+use crate::import::{import_blocks, ImportOptions};
 use crate::progress::progress_bar;
 use crate::store::tables::{BLOCKS, BLOCK_SIGS, META, META_SPEC, SEQ_HASH};
 use crate::store::{ChainStore, STORE_FILE};
@@ -106,7 +106,12 @@ pub fn repair(
     };
     let store = std::sync::Arc::new(ChainStore::open(&work, Some(&spec))?);
     let bar = progress_bar(Some(salvaged.len() as u64), "repair");
-    let summary = import_blocks(&store, salvaged.into_iter().map(Ok), &bar)?;
+    let summary = import_blocks(
+        &store,
+        salvaged.into_iter().map(Ok),
+        &bar,
+        &ImportOptions::default(),
+    )?;
     bar.finish_and_clear();
     let refetched = match source {
         RepairSource::None => 0,
@@ -120,7 +125,12 @@ pub fn repair(
                 )));
             }
             let bar = progress_bar(None, "refetch");
-            let s = import_blocks(&store, reader.map(|b| b.map_err(NodeError::from)), &bar)?;
+            let s = import_blocks(
+                &store,
+                reader.map(|b| b.map_err(NodeError::from)),
+                &bar,
+                &ImportOptions::default(),
+            )?;
             bar.finish_and_clear();
             s.imported
         }
@@ -139,7 +149,12 @@ pub fn repair(
         }
         RepairSource::Blocks(blocks) => {
             let bar = progress_bar(Some(blocks.len() as u64), "refetch");
-            let s = import_blocks(&store, blocks.into_iter().map(Ok), &bar)?;
+            let s = import_blocks(
+                &store,
+                blocks.into_iter().map(Ok),
+                &bar,
+                &ImportOptions::default(),
+            )?;
             bar.finish_and_clear();
             s.imported
         }

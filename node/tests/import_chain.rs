@@ -46,9 +46,12 @@ fn h(v: &Value) -> Sha256 {
 
 fn imported() -> (tempfile::TempDir, ChainStore) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (store, summary) =
-        import_chain_file(dir.path(), &chain_dir().join("blockchain-180.blocks.jsonl"))
-            .expect("import");
+    let (store, summary) = import_chain_file(
+        dir.path(),
+        &chain_dir().join("blockchain-180.blocks.jsonl"),
+        &Default::default(),
+    )
+    .expect("import");
     assert_eq!(summary.imported, 181);
     (dir, store)
 }
@@ -204,9 +207,12 @@ fn reopening_resumes_and_a_second_import_skips_everything() {
     let (dir, store) = imported();
     let head = store.head();
     drop(store);
-    let (store, summary) =
-        import_chain_file(dir.path(), &chain_dir().join("blockchain-180.blocks.jsonl"))
-            .expect("re-import");
+    let (store, summary) = import_chain_file(
+        dir.path(),
+        &chain_dir().join("blockchain-180.blocks.jsonl"),
+        &Default::default(),
+    )
+    .expect("re-import");
     assert_eq!(summary.imported, 0);
     assert_eq!(summary.skipped, 181);
     assert_eq!(store.head(), head);
@@ -222,9 +228,12 @@ fn reference_data_db_imports_to_the_same_store() {
         ("blockchain-180-no-unconfirmed.db", 0),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, summary) =
-            skyx_node::import::import_reference_db(dir.path(), &chain_dir().join(db))
-                .expect("import data.db");
+        let (store, summary) = skyx_node::import::import_reference_db(
+            dir.path(),
+            &chain_dir().join(db),
+            &Default::default(),
+        )
+        .expect("import data.db");
         assert_eq!(summary.imported, 181, "{db}");
         let mut want = from_jsonl.status().expect("status");
         want.unconfirmed = unconfirmed as u64;

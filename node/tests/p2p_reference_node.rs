@@ -386,6 +386,7 @@ async fn p2p_reference_node_syncs_from_skyx() {
         &store,
         blocks.clone().into_iter().map(Ok),
         &indicatif::ProgressBar::hidden(),
+        &Default::default(),
     )
     .unwrap();
     let top = blocks.len() as u64 - 1;

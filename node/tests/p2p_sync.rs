@@ -53,7 +53,8 @@ fn mainnet_blocks() -> Vec<SignedBlock> {
 /// A store in a fresh directory holding the mainnet chain of the vectors.
 fn mainnet_store() -> (TempDir, Arc<ChainStore>) {
     let dir = TempDir::new().unwrap();
-    let (store, summary) = import_chain_file(dir.path(), &chain_file()).unwrap();
+    let (store, summary) =
+        import_chain_file(dir.path(), &chain_file(), &Default::default()).unwrap();
     assert_eq!(summary.imported, 181);
     (dir, Arc::new(store))
 }
@@ -86,7 +87,13 @@ fn devnet_store() -> (ChainSpec, Vec<SignedBlock>, TempDir, Arc<ChainStore>) {
     let (dir, store) = empty_store(Some(&spec));
     let bar = indicatif::ProgressBar::hidden();
     let started = Instant::now();
-    import_blocks(&store, blocks.clone().into_iter().map(Ok), &bar).unwrap();
+    import_blocks(
+        &store,
+        blocks.clone().into_iter().map(Ok),
+        &bar,
+        &Default::default(),
+    )
+    .unwrap();
     eprintln!(
         "devnet: local import of {} blocks in {:.2} s",
         blocks.len(),

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use skyx_node::chainfile::ChainSpec;
 use skyx_node::devnet::{generate_to_file, GenerateOptions};
-use skyx_node::import::{import_chain_file, import_reference_db, is_bolt_file};
+use skyx_node::import::{import_chain_file, import_reference_db, is_bolt_file, ImportOptions};
 use skyx_node::repair::{export, repair, RepairSource};
 use skyx_node::store::ChainStore;
 use skyx_node::verify::verify_store;
@@ -34,6 +34,16 @@ pub enum NodeCommand {
         dir: DataDir,
         /// The chain file or data.db.
         file: PathBuf,
+        /// Transactions written between durable commits (an interrupted
+        /// import resumes after the last commit).
+        #[arg(
+            long = "commit-every",
+            env = "SKYX_IMPORT_COMMIT_EVERY",
+            value_name = "TXS",
+            default_value_t = skyx_node::import::COMMIT_TXS,
+            value_parser = clap::value_parser!(u64).range(1..)
+        )]
+        commit_every: u64,
     },
     /// Print the store's figures.
     Status {
@@ -138,7 +148,11 @@ pub enum DevnetCommand {
 /// Runs a `skyx node` subcommand.
 pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
     match cmd {
-        NodeCommand::Import { dir, file } => import(&dir.data_dir, file, compact),
+        NodeCommand::Import {
+            dir,
+            file,
+            commit_every,
+        } => import(&dir.data_dir, file, *commit_every, compact),
         NodeCommand::Status { dir } => {
             let store = open_existing(&dir.data_dir)?;
             print_json(&store.status()?, compact)?;
@@ -276,13 +290,21 @@ impl Generated {
     }
 }
 
-fn import(data_dir: &Path, file: &Path, compact: bool) -> anyhow::Result<ExitCode> {
+fn import(
+    data_dir: &Path,
+    file: &Path,
+    commit_every: u64,
+    compact: bool,
+) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let bolt = is_bolt_file(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let opts = ImportOptions {
+        commit_txs: commit_every,
+    };
     let (store, summary) = if bolt {
-        import_reference_db(data_dir, file)?
+        import_reference_db(data_dir, file, &opts)?
     } else {
-        import_chain_file(data_dir, file)?
+        import_chain_file(data_dir, file, &opts)?
     };
     #[derive(Serialize)]
     struct Imported {
