@@ -313,6 +313,24 @@ fn bad_input_fails_with_one_clear_line() {
         "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
     ]));
     assert_clean_failure(&skyx(&["address", "check", "--coin", "nope", "x"]));
+    // Import settings out of range are refused before anything is opened.
+    for bad in [["--commit-every", "0"], ["--cache-mb", "1"]] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().join("store");
+        let out = skyx(&[
+            "node",
+            "import",
+            "--data-dir",
+            d.to_str().expect("path"),
+            bad[0],
+            bad[1],
+            "chain.jsonl",
+        ]);
+        assert!(!out.status.success(), "{bad:?} accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(bad[0]) && !err.contains("panicked"), "{err}");
+        assert!(!d.exists(), "{bad:?} created the store");
+    }
     assert_clean_failure(&skyx(&["wallet", "inspect", "/nonexistent/wallet.wlt"]));
     let _ = skyx_stdin(
         &["wallet", "inspect", "/nonexistent.wlt", "--password-stdin"],

@@ -102,6 +102,8 @@ fn import_survives_kill_9_at_random_moments() {
                 "import",
                 "--commit-every",
                 "700",
+                "--cache-mb",
+                "32",
                 "--data-dir",
                 dir.to_str().expect("path"),
                 chain_s,

@@ -21,7 +21,7 @@ use skyx_coins::sky::chain::{recover_block_signers, Signers};
 use crate::chainfile::{ChainFileReader, ChainSpec};
 use crate::error::NodeError;
 pub use crate::progress::progress_bar;
-use crate::store::ChainStore;
+use crate::store::{ChainStore, StoreOptions};
 
 /// Blocks per write transaction (and per parallel verification batch).
 pub const BATCH_BLOCKS: usize = 2048;
@@ -37,12 +37,15 @@ pub const COMMIT_TXS: u64 = 262_144;
 pub struct ImportOptions {
     /// Transactions written between durable commits (at least 1).
     pub commit_txs: u64,
+    /// How the store is opened (page cache).
+    pub store: StoreOptions,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             commit_txs: COMMIT_TXS,
+            store: StoreOptions::default(),
         }
     }
 }
@@ -72,7 +75,7 @@ pub fn import_chain_file(
     let file = std::fs::File::open(path)?;
     let reader = ChainFileReader::new(BufReader::new(file))?;
     let spec = reader.spec().clone();
-    let store = ChainStore::open(data_dir, Some(&spec))?;
+    let store = ChainStore::open_with(data_dir, Some(&spec), &opts.store)?;
     let bar = progress_bar(None, "import");
     let blocks = reader.map(|b| b.map_err(NodeError::from));
     let summary = import_blocks(&store, blocks, &bar, opts)?;
@@ -89,7 +92,7 @@ pub fn import_reference_db(
 ) -> Result<(ChainStore, ImportSummary), NodeError> {
     let db = crate::bolt::skycoin::read_reference_db(path)
         .map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))?;
-    let store = ChainStore::open(data_dir, Some(&ChainSpec::mainnet()))?;
+    let store = ChainStore::open_with(data_dir, Some(&ChainSpec::mainnet()), &opts.store)?;
     let bar = progress_bar(Some(db.blocks.len() as u64), "import");
     let summary = import_blocks(&store, db.blocks.into_iter().map(Ok), &bar, opts)?;
     bar.finish_and_clear();

@@ -44,6 +44,16 @@ pub enum NodeCommand {
             value_parser = clap::value_parser!(u64).range(1..)
         )]
         commit_every: u64,
+        /// Memory for the store's page cache, in MiB (imports of large
+        /// chains are faster when the indexes fit: ~2 GB per million txns).
+        #[arg(
+            long = "cache-mb",
+            env = "SKYX_STORE_CACHE_MB",
+            value_name = "MIB",
+            default_value_t = 1024,
+            value_parser = clap::value_parser!(u64).range(16..)
+        )]
+        cache_mb: u64,
     },
     /// Print the store's figures.
     Status {
@@ -152,7 +162,17 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
             dir,
             file,
             commit_every,
-        } => import(&dir.data_dir, file, *commit_every, compact),
+            cache_mb,
+        } => {
+            let opts = ImportOptions {
+                commit_txs: *commit_every,
+                store: skyx_node::store::StoreOptions {
+                    cache_bytes: usize::try_from(cache_mb.saturating_mul(1 << 20))
+                        .unwrap_or(usize::MAX),
+                },
+            };
+            import(&dir.data_dir, file, &opts, compact)
+        }
         NodeCommand::Status { dir } => {
             let store = open_existing(&dir.data_dir)?;
             print_json(&store.status()?, compact)?;
@@ -293,18 +313,15 @@ impl Generated {
 fn import(
     data_dir: &Path,
     file: &Path,
-    commit_every: u64,
+    opts: &ImportOptions,
     compact: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let bolt = is_bolt_file(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let opts = ImportOptions {
-        commit_txs: commit_every,
-    };
     let (store, summary) = if bolt {
-        import_reference_db(data_dir, file, &opts)?
+        import_reference_db(data_dir, file, opts)?
     } else {
-        import_chain_file(data_dir, file, &opts)?
+        import_chain_file(data_dir, file, opts)?
     };
     #[derive(Serialize)]
     struct Imported {
