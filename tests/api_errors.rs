@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{client, import, Server};
+use common::{client, free_port, import, Server};
 
 fn get(server: &Server, path: &str, query: &[(&str, &str)]) -> (u16, String) {
     let r = client()
@@ -409,14 +409,6 @@ fn checked_in_openapi_document_is_current() {
         assert!(paths.contains_key(p), "{p} is not documented");
     }
     assert!(doc["components"]["schemas"]["ErrorResponse"].is_object());
-}
-
-/// A free TCP port on loopback (bound and released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 #[test]

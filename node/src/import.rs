@@ -6,8 +6,9 @@
 //! part) run on all cores with rayon while the previous batch is written, so
 //! the single writer only does the unspent-set checks and the write. The
 //! writer keeps one transaction open over several batches and commits it
-//! durably every [`COMMIT_TXS`] transactions (and at the end): whole blocks
-//! only, so an interrupted import resumes after the last committed block.
+//! durably every [`ImportOptions::commit_txs`] transactions (and at the
+//! end): whole blocks only, so an interrupted import resumes after the last
+//! committed block.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -23,13 +24,13 @@ use crate::error::NodeError;
 pub use crate::progress::progress_bar;
 use crate::store::{ChainStore, StoreOptions};
 
-/// Blocks per write transaction (and per parallel verification batch).
+/// Blocks per parallel verification batch.
 pub const BATCH_BLOCKS: usize = 2048;
 
 /// Upper bound of transactions per batch, so huge blocks keep batches small.
 pub const BATCH_TXS: usize = 32_768;
 
-/// Transactions written between durable commits of an import.
+/// Default number of transactions written between durable commits of an import.
 pub const COMMIT_TXS: u64 = 262_144;
 
 /// How an import writes.

@@ -89,6 +89,14 @@ impl Drop for Server {
     }
 }
 
+/// A free TCP port on loopback (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// A blocking HTTP client.
 pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()

@@ -50,8 +50,8 @@ pub enum NodeCommand {
             long = "cache-mb",
             env = "SKYX_STORE_CACHE_MB",
             value_name = "MIB",
-            default_value_t = 1024,
-            value_parser = clap::value_parser!(u64).range(16..)
+            default_value_t = (skyx_node::store::DEFAULT_CACHE_BYTES >> 20) as u64,
+            value_parser = clap::value_parser!(u64).range((skyx_node::store::MIN_CACHE_BYTES >> 20) as u64..)
         )]
         cache_mb: u64,
     },
@@ -166,10 +166,7 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
         } => {
             let opts = ImportOptions {
                 commit_txs: *commit_every,
-                store: skyx_node::store::StoreOptions {
-                    cache_bytes: usize::try_from(cache_mb.saturating_mul(1 << 20))
-                        .unwrap_or(usize::MAX),
-                },
+                store: skyx_node::store::StoreOptions::with_cache_mib(*cache_mb),
             };
             import(&dir.data_dir, file, &opts, compact)
         }

@@ -54,16 +54,13 @@ pub struct PeerInfo {
 
 /// Current time in Unix seconds.
 fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    super::session::now_ns() / 1_000_000_000
 }
 
 /// One live connection.
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) info: PeerInfo,
-    pub(crate) mirror: u32,
     pub(crate) tx: mpsc::Sender<Outgoing>,
 }
 
@@ -131,11 +128,10 @@ impl Hub {
     pub(crate) fn register(
         &self,
         mut info: PeerInfo,
-        mirror: u32,
         tx: mpsc::Sender<Outgoing>,
     ) -> Result<u64, DisconnectReason> {
         let mut conns = lock(&self.conns);
-        if conns.values().any(|c| c.mirror == mirror) {
+        if conns.values().any(|c| c.info.mirror == info.mirror) {
             return Err(DisconnectReason::ConnectedTwice);
         }
         if info.outgoing
@@ -152,12 +148,11 @@ impl Hub {
             lock(&self.book).add(listen, false);
         }
         info.id = id;
-        info.mirror = mirror;
         info.connected_at = now_secs();
         // Both introductions were just exchanged.
         info.last_sent = info.connected_at;
         info.last_received = info.connected_at;
-        conns.insert(id, Conn { info, mirror, tx });
+        conns.insert(id, Conn { info, tx });
         Ok(id)
     }
 

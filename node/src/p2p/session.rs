@@ -91,12 +91,12 @@ pub(crate) async fn run(hub: Arc<Hub>, conn: Introduced, outgoing: bool) {
         height: None,
         listen_port: peer.listen_port,
         id: 0,
-        mirror: 0,
+        mirror: peer.mirror,
         connected_at: 0,
         last_sent: 0,
         last_received: 0,
     };
-    let id = match hub.register(info, peer.mirror, tx.clone()) {
+    let id = match hub.register(info, tx.clone()) {
         Ok(id) => id,
         Err(reason) => {
             tracing::info!(%remote, %reason, "refusing connection");

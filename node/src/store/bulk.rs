@@ -48,11 +48,9 @@ impl BulkWriter<'_> {
         &mut self,
         blocks: Vec<(SignedBlock, Signers)>,
     ) -> Result<Vec<BlockEffects>, NodeError> {
-        if self.txn.is_none() {
-            self.txn = Some(write::begin_durable(self.store)?);
-        }
-        let Some(txn) = self.txn.as_ref() else {
-            return Err(NodeError::Invalid("no write transaction".into()));
+        let txn = match &mut self.txn {
+            Some(txn) => txn,
+            open @ None => open.insert(write::begin_durable(self.store)?),
         };
         let (head, result) = match write::apply_in(self.store, txn, &self.head, &blocks) {
             Ok(r) => r,

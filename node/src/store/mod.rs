@@ -83,6 +83,15 @@ pub struct StoreOptions {
     pub cache_bytes: usize,
 }
 
+impl StoreOptions {
+    /// Options with a page cache of `mib` MiB.
+    pub fn with_cache_mib(mib: u64) -> StoreOptions {
+        StoreOptions {
+            cache_bytes: usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+        }
+    }
+}
+
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {

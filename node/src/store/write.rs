@@ -2,6 +2,7 @@
 //! atomic write of a block with all its indexes.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use redb::{Durability, ReadableTable, Table, WriteTransaction};
@@ -265,17 +266,14 @@ fn write_block(
             }
         }
         for a in touched {
-            let n = match changes.addr_count.get_mut(&a) {
-                Some((base, added)) => {
-                    *added += 1;
-                    *base + *added - 1
-                }
-                None => {
-                    let base = t.addr_count.get(&a)?.map(|g| g.value()).unwrap_or(0);
-                    changes.addr_count.insert(a, (base, 1));
-                    base
+            let (base, added) = match changes.addr_count.entry(a) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    e.insert((t.addr_count.get(&a)?.map(|g| g.value()).unwrap_or(0), 0))
                 }
             };
+            let n = *base + *added;
+            *added += 1;
             changes
                 .addr_txs
                 .push((addr_tx_key(&a, n), addr_tx_value(seq, pos, &tx.txid.0)));
