@@ -17,7 +17,7 @@ use skyx_coins::sky::signature::Sig;
 
 use crate::chainfile::{ChainFileWriter, ChainSpec};
 use crate::error::NodeError;
-use crate::import::{import_blocks, ImportOptions};
+use crate::import::{import_blocks, ImportOptions, ImportSummary};
 use crate::progress::progress_bar;
 use crate::store::tables::{BLOCKS, BLOCK_SIGS, META, META_SPEC, SEQ_HASH};
 use crate::store::{ChainStore, STORE_FILE};
@@ -105,14 +105,8 @@ pub fn repair(
         (None, None, _) => ChainSpec::mainnet(),
     };
     let store = std::sync::Arc::new(ChainStore::open(&work, Some(&spec))?);
-    let bar = progress_bar(Some(salvaged.len() as u64), "repair");
-    let summary = import_blocks(
-        &store,
-        salvaged.into_iter().map(Ok),
-        &bar,
-        &ImportOptions::default(),
-    )?;
-    bar.finish_and_clear();
+    let n = salvaged.len() as u64;
+    let summary = import_shown(&store, salvaged.into_iter().map(Ok), Some(n), "repair")?;
     let refetched = match source {
         RepairSource::None => 0,
         RepairSource::File(path) => {
@@ -124,15 +118,13 @@ pub fn repair(
                     path.display()
                 )));
             }
-            let bar = progress_bar(None, "refetch");
-            let s = import_blocks(
+            import_shown(
                 &store,
                 reader.map(|b| b.map_err(NodeError::from)),
-                &bar,
-                &ImportOptions::default(),
-            )?;
-            bar.finish_and_clear();
-            s.imported
+                None,
+                "refetch",
+            )?
+            .imported
         }
         RepairSource::Peer(addr) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -148,15 +140,8 @@ pub fn repair(
             summary.blocks
         }
         RepairSource::Blocks(blocks) => {
-            let bar = progress_bar(Some(blocks.len() as u64), "refetch");
-            let s = import_blocks(
-                &store,
-                blocks.into_iter().map(Ok),
-                &bar,
-                &ImportOptions::default(),
-            )?;
-            bar.finish_and_clear();
-            s.imported
+            let n = blocks.len() as u64;
+            import_shown(&store, blocks.into_iter().map(Ok), Some(n), "refetch")?.imported
         }
     };
     // Keep the unconfirmed pool when it can still be read.
@@ -267,4 +252,20 @@ fn salvage_blocks(
         out.push(signed);
     }
     Ok(())
+}
+
+/// Imports `blocks` into `store` (default options) under a progress bar.
+fn import_shown<I>(
+    store: &ChainStore,
+    blocks: I,
+    len: Option<u64>,
+    label: &'static str,
+) -> Result<ImportSummary, NodeError>
+where
+    I: Iterator<Item = Result<SignedBlock, NodeError>> + Send,
+{
+    let bar = progress_bar(len, label);
+    let summary = import_blocks(store, blocks, &bar, &ImportOptions::default())?;
+    bar.finish_and_clear();
+    Ok(summary)
 }
