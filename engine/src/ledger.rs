@@ -239,13 +239,7 @@ impl Ledger {
 
     /// Completes a withdrawal: the held amount leaves the exchange.
     pub fn withdraw_settle(&mut self, wid: u64) -> Result<PendingWithdrawal, EngineError> {
-        let p = *self
-            .pending
-            .get(&wid)
-            .ok_or(EngineError::UnknownWithdrawal)?;
-        let ai = self.asset_index(p.asset)?;
-        let s = self.slot(p.account).ok_or(EngineError::UnknownAccount)?;
-        self.pending.remove(&wid);
+        let (p, s, ai) = self.take_pending(wid)?;
         let i = self.at(s, ai);
         self.bal[i].held -= p.amount;
         let t = &mut self.totals[ai];
@@ -256,6 +250,14 @@ impl Ledger {
 
     /// Cancels a withdrawal: the held amount becomes available again.
     pub fn withdraw_cancel(&mut self, wid: u64) -> Result<PendingWithdrawal, EngineError> {
+        let (p, s, ai) = self.take_pending(wid)?;
+        self.release(s, ai, p.amount);
+        Ok(p)
+    }
+
+    /// Removes pending withdrawal `wid` and finds its account slot and asset
+    /// index; nothing changes when any of them is missing.
+    fn take_pending(&mut self, wid: u64) -> Result<(PendingWithdrawal, u32, usize), EngineError> {
         let p = *self
             .pending
             .get(&wid)
@@ -263,8 +265,7 @@ impl Ledger {
         let ai = self.asset_index(p.asset)?;
         let s = self.slot(p.account).ok_or(EngineError::UnknownAccount)?;
         self.pending.remove(&wid);
-        self.release(s, ai, p.amount);
-        Ok(p)
+        Ok((p, s, ai))
     }
 
     /// Moves available funds from one account to another.
