@@ -11,7 +11,7 @@ use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::transaction::Transaction;
 use skyx_coins::sky::uxout::UxOut;
 
-use super::read::OutputRecord;
+use super::read::{output_record, OutputRecord};
 use super::tables::*;
 use super::ChainStore;
 use crate::error::NodeError;
@@ -76,26 +76,7 @@ impl ChainStore {
     pub fn outputs(&self, ids: &[Sha256]) -> Result<Vec<Option<OutputRecord>>, NodeError> {
         let r = self.db_handle().begin_read()?;
         let outputs = r.open_table(OUTPUTS)?;
-        let spent_t = r.open_table(SPENT)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(g) = outputs.get(&id.0)? else {
-                out.push(None);
-                continue;
-            };
-            let ux: UxOut = decode_exact(g.value())
-                .map_err(|e| NodeError::Damaged(format!("output {id}: {e}")))?;
-            let spent = spent_t.get(&id.0)?.map(|v| {
-                let v = v.value();
-                let mut txid = [0u8; 32];
-                txid.copy_from_slice(&v[..32]);
-                let mut seq = [0u8; 8];
-                seq.copy_from_slice(&v[32..]);
-                (Sha256(txid), u64::from_be_bytes(seq))
-            });
-            out.push(Some(OutputRecord { ux, spent }));
-        }
-        Ok(out)
+        ids.iter().map(|id| output_record(&outputs, id)).collect()
     }
 
     /// Several unspent outputs by id, in one read; spent or unknown ids give `None`.

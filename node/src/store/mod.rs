@@ -21,9 +21,11 @@
 //! [`ChainStore::apply_blocks`] writes whole blocks in one transaction: the
 //! block, its signature, the seq/hash indexes, the transaction index, the
 //! unspent set, the address indexes and the head change together or not at
-//! all. Nothing already stored is rewritten: blocks, outputs and index
-//! entries are insert-only; only the unspent set shrinks, the per-address
-//! transaction counters grow and the head moves. Import uses a
+//! all. Nothing already stored is rewritten: blocks and index entries are
+//! insert-only; only the unspent set shrinks, an output's record gains its
+//! spender (an output created and spent within one write is written once,
+//! already spent), the per-address transaction counters grow and the head
+//! moves. Import uses a
 //! [`bulk::BulkWriter`]: the same writes, committed every few hundred
 //! thousand transactions. Writers take their own lock; readers of the head
 //! never wait for a write.
@@ -32,6 +34,9 @@
 //! The n-th transaction of an address (in chain order) is stored under
 //! `address ‖ n`, with the address's count kept beside it, so a page at any
 //! offset, from either end, is one range read whatever the history's length.
+//! The outputs an address received are read through these transactions
+//! rather than kept in an index of their own: one index fewer to write per
+//! output, for a read the explorer makes rarely.
 
 pub mod bulk;
 pub mod explorer;
@@ -432,10 +437,8 @@ fn init_meta(db: &Database, spec: &ChainSpec) -> Result<(), NodeError> {
         w.open_table(TXS)?;
         w.open_table(UNSPENT)?;
         w.open_table(OUTPUTS)?;
-        w.open_table(SPENT)?;
         w.open_table(ADDR_UNSPENT)?;
         w.open_table(ADDR_TXS)?;
-        w.open_table(ADDR_OUTS)?;
         w.open_table(ADDR_COUNT)?;
         w.open_table(UNCONFIRMED)?;
     }

@@ -5,8 +5,8 @@
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
 use skyx_coins::sky::address::Address;
-use skyx_coins::sky::block::{Block, SignedBlock};
-use skyx_coins::sky::encoding::decode_exact;
+use skyx_coins::sky::block::{Block, BlockHeader, SignedBlock};
+use skyx_coins::sky::encoding::{decode_exact, decode_prefix};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::signature::Sig;
 use skyx_coins::sky::transaction::Transaction;
@@ -33,13 +33,13 @@ pub struct OutputRecord {
     /// The output.
     pub ux: UxOut,
     /// Spending txid and block seq, when spent.
-    pub spent: Option<(Sha256, u64)>,
+    pub spent: Option<Spender>,
 }
 
 /// One raw row of the history index.
 type HistoryRow<'a> = Result<
     (
-        redb::AccessGuard<'a, &'static [u8]>,
+        redb::AccessGuard<'a, &'static [u8; 29]>,
         redb::AccessGuard<'a, &'static [u8; 44]>,
     ),
     redb::StorageError,
@@ -80,6 +80,22 @@ fn decode_or_damaged<T: skyx_coins::sky::encoding::Decode>(
     bytes: &[u8],
 ) -> Result<T, NodeError> {
     decode_exact(bytes).map_err(|e| NodeError::Damaged(format!("{what} does not decode: {e}")))
+}
+
+/// The record of output `id` in the [`OUTPUTS`] table.
+pub(super) fn output_record(
+    outputs: &impl ReadableTable<&'static [u8; 32], &'static [u8]>,
+    id: &Sha256,
+) -> Result<Option<OutputRecord>, NodeError> {
+    let Some(g) = outputs.get(&id.0)? else {
+        return Ok(None);
+    };
+    let v = OutputValue::from_bytes(g.value())
+        .ok_or_else(|| NodeError::Damaged(format!("output record {id} has the wrong length")))?;
+    Ok(Some(OutputRecord {
+        ux: decode_or_damaged(&format!("output {id}"), &v.ux)?,
+        spent: v.spent,
+    }))
 }
 
 impl ChainStore {
@@ -167,36 +183,24 @@ impl ChainStore {
     /// Any output ever created, with its spender.
     pub fn output(&self, uxid: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
         let r = self.db().begin_read()?;
-        let outputs = r.open_table(OUTPUTS)?;
-        let Some(g) = outputs.get(&uxid.0)? else {
-            return Ok(None);
-        };
-        let ux: UxOut = decode_or_damaged(&format!("output {uxid}"), g.value())?;
-        let spent_t = r.open_table(SPENT)?;
-        let spent = spent_t.get(&uxid.0)?.map(|v| {
-            let v = v.value();
-            let mut txid = [0u8; 32];
-            txid.copy_from_slice(&v[..32]);
-            let mut seq = [0u8; 8];
-            seq.copy_from_slice(&v[32..]);
-            (Sha256(txid), u64::from_be_bytes(seq))
-        });
-        Ok(Some(OutputRecord { ux, spent }))
+        output_record(&r.open_table(OUTPUTS)?, uxid)
     }
 
     /// The unspent outputs of an address.
     pub fn address_unspent(&self, address: &Address) -> Result<Vec<UxOut>, NodeError> {
         let a = addr_key(address);
-        let (start, end) = prefix_range(&a);
+        let (start, end) = (
+            addr_unspent_key(&a, &[0; 32]),
+            addr_unspent_key(&a, &[0xff; 32]),
+        );
         let r = self.db().begin_read()?;
         let index = r.open_table(ADDR_UNSPENT)?;
         let unspent = r.open_table(UNSPENT)?;
         let mut out = Vec::new();
-        for entry in index.range(start.as_slice()..end.as_slice())? {
+        for entry in index.range::<&[u8; 53]>(&start..=&end)? {
             let (k, _) = entry?;
-            let key = k.value();
-            let id = <[u8; 32]>::try_from(&key[21..])
-                .map_err(|_| NodeError::Damaged("address index key has the wrong length".into()))?;
+            let mut id = [0u8; 32];
+            id.copy_from_slice(&k.value()[21..]);
             let g = unspent.get(&id)?.ok_or_else(|| {
                 NodeError::Damaged(format!("indexed unspent output {} is missing", Sha256(id)))
             })?;
@@ -241,7 +245,7 @@ impl ChainStore {
         }
         let t = r.open_table(ADDR_TXS)?;
         let (start, end) = (addr_tx_key(&a, lo), addr_tx_key(&a, hi));
-        let range = t.range(start.as_slice()..end.as_slice())?;
+        let range = t.range::<&[u8; 29]>(&start..&end)?;
         let parse = |entry: HistoryRow<'_>| {
             let (_, v) = entry?;
             let (seq, pos, txid) = parse_addr_tx_value(v.value());
@@ -265,18 +269,59 @@ impl ChainStore {
         Ok(page)
     }
 
-    /// Ids of every output an address received, in chain order.
+    /// Ids of every output an address received, in chain order (block,
+    /// transaction, output index), found through its history.
     pub fn address_outputs(&self, address: &Address) -> Result<Vec<Sha256>, NodeError> {
         let a = addr_key(address);
-        let (start, end) = prefix_range(&a);
         let r = self.db().begin_read()?;
-        let t = r.open_table(ADDR_OUTS)?;
+        let count = r
+            .open_table(ADDR_COUNT)?
+            .get(&a)?
+            .map(|g| g.value())
+            .unwrap_or(0);
+        let history = r.open_table(ADDR_TXS)?;
+        let txs = r.open_table(TXS)?;
+        let blocks = r.open_table(BLOCKS)?;
         let mut out = Vec::new();
-        for entry in t.range(start.as_slice()..end.as_slice())? {
-            let (k, _) = entry?;
-            let id = <[u8; 32]>::try_from(&k.value()[29..])
-                .map_err(|_| NodeError::Damaged("output index key has the wrong length".into()))?;
-            out.push(Sha256(id));
+        // The block of the previous entry: entries of one block are adjacent.
+        let mut block: Option<(u64, u64, redb::AccessGuard<'_, &'static [u8]>)> = None;
+        let (start, end) = (addr_tx_key(&a, 0), addr_tx_key(&a, count));
+        for entry in history.range::<&[u8; 29]>(&start..&end)? {
+            let (_, v) = entry?;
+            let (seq, _, txid) = parse_addr_tx_value(v.value());
+            let txid = Sha256(txid);
+            let loc = txs
+                .get(&txid.0)?
+                .map(|g| TxLocation::from_bytes(g.value()))
+                .ok_or_else(|| {
+                    NodeError::Damaged(format!("history transaction {txid} is not indexed"))
+                })?;
+            if block.as_ref().is_none_or(|(s, _, _)| *s != seq) {
+                let bytes = blocks.get(seq)?.ok_or_else(|| {
+                    NodeError::Damaged(format!("history points at missing block {seq}"))
+                })?;
+                let (head, _) = decode_prefix::<BlockHeader>(bytes.value()).map_err(|e| {
+                    NodeError::Damaged(format!("header of block {seq} does not decode: {e}"))
+                })?;
+                block = Some((seq, head.time, bytes));
+            }
+            let Some((_, time, bytes)) = &block else {
+                continue;
+            };
+            let start = loc.offset as usize;
+            let slice = bytes
+                .value()
+                .get(start..start + loc.len as usize)
+                .ok_or_else(|| {
+                    NodeError::Damaged(format!("transaction {txid} points past block {seq}"))
+                })?;
+            let txn: Transaction = decode_or_damaged(&format!("transaction {txid}"), slice)?;
+            out.extend(
+                txn.created_outputs(&txid, seq, *time)
+                    .iter()
+                    .filter(|ux| ux.body.address == *address)
+                    .map(UxOut::hash),
+            );
         }
         Ok(out)
     }

@@ -7,6 +7,7 @@
 use redb::TableDefinition;
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::encoding::encode;
+use skyx_coins::sky::hash::Sha256;
 
 /// Store metadata: schema version, chain spec, head, unspent-set hash, counters.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -22,18 +23,18 @@ pub const HASH_SEQ: TableDefinition<&[u8; 32], u64> = TableDefinition::new("hash
 pub const TXS: TableDefinition<&[u8; 32], &[u8; 20]> = TableDefinition::new("txs");
 /// uxid → unspent output (`UxHead ‖ UxBody`, 85 bytes).
 pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("unspent");
-/// uxid → every output ever created (85 bytes), written once.
-pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("outputs");
-/// uxid → spending txid ‖ spending block seq (u64 BE).
-pub const SPENT: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("spent");
+/// uxid → every output ever created: the 85-byte output, followed once it
+/// is spent by the spending txid and block seq (u64 BE), see [`OutputValue`].
+/// One record per output: an output created and spent between two writes
+/// is written once, already spent.
+pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("outputs");
 /// address ‖ uxid → () for the unspent outputs of an address.
-pub const ADDR_UNSPENT: TableDefinition<&[u8], ()> = TableDefinition::new("addr_unspent");
+pub const ADDR_UNSPENT: TableDefinition<&[u8; 53], ()> = TableDefinition::new("addr_unspent");
 /// address ‖ n (BE) → seq (BE) ‖ position (BE) ‖ txid: the n-th transaction
 /// (from 0) touching an address, in chain order. Numbered keys make any page
-/// of a long history one short range read.
-pub const ADDR_TXS: TableDefinition<&[u8], &[u8; 44]> = TableDefinition::new("addr_txs");
-/// address ‖ seq (BE) ‖ uxid → (): every output an address received.
-pub const ADDR_OUTS: TableDefinition<&[u8], ()> = TableDefinition::new("addr_outs");
+/// of a long history one short range read. The outputs an address received
+/// are found through these transactions.
+pub const ADDR_TXS: TableDefinition<&[u8; 29], &[u8; 44]> = TableDefinition::new("addr_txs");
 /// address → number of transactions touching it.
 pub const ADDR_COUNT: TableDefinition<&[u8; 21], u64> = TableDefinition::new("addr_count");
 /// txid → unconfirmed transaction record (see `mempool`).
@@ -48,8 +49,9 @@ pub const META_HEAD: &str = "head_seq";
 /// Meta key: the unspent-set hash after the head.
 pub const META_UX_HASH: &str = "ux_hash";
 
-/// The schema this code writes and reads (2: numbered address history).
-pub const SCHEMA_VERSION: u32 = 2;
+/// The schema this code writes and reads (3: spender kept in the output
+/// record; received outputs found through the address history).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
 pub fn addr_key(a: &Address) -> [u8; 21] {
@@ -86,21 +88,58 @@ pub fn parse_addr_tx_value(v: &[u8; 44]) -> (u64, u32, [u8; 32]) {
     (u64::from_be_bytes(seq), u32::from_be_bytes(pos), txid)
 }
 
-/// `address ‖ seq ‖ uxid`.
-pub fn addr_out_key(a: &[u8; 21], seq: u64, uxid: &[u8; 32]) -> [u8; 61] {
-    let mut k = [0u8; 61];
-    k[..21].copy_from_slice(a);
-    k[21..29].copy_from_slice(&seq.to_be_bytes());
-    k[29..].copy_from_slice(uxid);
-    k
-}
-
 /// `address ‖ uxid`.
 pub fn addr_unspent_key(a: &[u8; 21], uxid: &[u8; 32]) -> [u8; 53] {
     let mut k = [0u8; 53];
     k[..21].copy_from_slice(a);
     k[21..].copy_from_slice(uxid);
     k
+}
+
+/// Length of an [`OUTPUTS`] value of an unspent output.
+pub const OUTPUT_LEN: usize = 85;
+
+/// Length of an [`OUTPUTS`] value of a spent output.
+pub const SPENT_OUTPUT_LEN: usize = OUTPUT_LEN + 40;
+
+/// The spender of an output: spending txid and the seq of its block.
+pub type Spender = (Sha256, u64);
+
+/// An [`OUTPUTS`] value: the encoded output and, once spent, its spender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputValue {
+    /// `UxHead ‖ UxBody` as encoded.
+    pub ux: [u8; OUTPUT_LEN],
+    /// Spending txid and block seq, once spent.
+    pub spent: Option<Spender>,
+}
+
+impl OutputValue {
+    /// The stored bytes: 85, or 125 when spent.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(SPENT_OUTPUT_LEN);
+        v.extend_from_slice(&self.ux);
+        if let Some((txid, seq)) = &self.spent {
+            v.extend_from_slice(&txid.0);
+            v.extend_from_slice(&seq.to_be_bytes());
+        }
+        v
+    }
+
+    /// Inverse of [`to_bytes`](Self::to_bytes); `None` for any other length.
+    pub fn from_bytes(v: &[u8]) -> Option<OutputValue> {
+        let ux: [u8; OUTPUT_LEN] = v.get(..OUTPUT_LEN)?.try_into().ok()?;
+        let spent = match v.len() {
+            OUTPUT_LEN => None,
+            SPENT_OUTPUT_LEN => {
+                let txid: [u8; 32] = v[OUTPUT_LEN..OUTPUT_LEN + 32].try_into().ok()?;
+                let seq: [u8; 8] = v[OUTPUT_LEN + 32..].try_into().ok()?;
+                Some((Sha256(txid), u64::from_be_bytes(seq)))
+            }
+            _ => return None,
+        };
+        Some(OutputValue { ux, spent })
+    }
 }
 
 /// Where a confirmed transaction is stored: its block, its position in the
@@ -147,21 +186,27 @@ impl TxLocation {
     }
 }
 
-/// The key range `[prefix, prefix+1)` of all keys starting with an address.
-pub fn prefix_range(a: &[u8; 21]) -> (Vec<u8>, Vec<u8>) {
-    let start = a.to_vec();
-    let mut end = a.to_vec();
-    // Increment the prefix as a big-endian number; an all-0xff prefix has no
-    // successor, so the range is closed with a longer key instead.
-    for i in (0..end.len()).rev() {
-        if end[i] == 0xff {
-            end[i] = 0;
-        } else {
-            end[i] += 1;
-            return (start, end);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_values_round_trip_and_other_lengths_are_refused() {
+        let mut ux = [0u8; OUTPUT_LEN];
+        ux.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        let unspent = OutputValue { ux, spent: None };
+        assert_eq!(unspent.to_bytes().len(), OUTPUT_LEN);
+        assert_eq!(OutputValue::from_bytes(&unspent.to_bytes()), Some(unspent));
+        let spent = OutputValue {
+            ux,
+            spent: Some((Sha256([7; 32]), 0x0102_0304_0506_0708)),
+        };
+        let bytes = spent.to_bytes();
+        assert_eq!(bytes.len(), SPENT_OUTPUT_LEN);
+        assert_eq!(&bytes[OUTPUT_LEN + 32..], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(OutputValue::from_bytes(&bytes), Some(spent));
+        for len in [0, 84, 86, 124, 126] {
+            assert_eq!(OutputValue::from_bytes(&vec![0; len]), None, "{len}");
         }
     }
-    let mut end = a.to_vec();
-    end.extend_from_slice(&[0xff; 64]);
-    (start, end)
 }

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use redb::{Durability, ReadableTable, Table, WriteTransaction};
+use redb::{Durability, ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::{verify_block, BlockContext, BlockEffects, Signers, UnspentView};
 use skyx_coins::sky::encoding::{decode_exact, encode};
@@ -25,11 +25,9 @@ struct Tables<'txn> {
     hash_seq: Table<'txn, &'static [u8; 32], u64>,
     txs: Table<'txn, &'static [u8; 32], &'static [u8; 20]>,
     unspent: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
-    outputs: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
-    spent: Table<'txn, &'static [u8; 32], &'static [u8; 40]>,
-    addr_unspent: Table<'txn, &'static [u8], ()>,
-    addr_txs: Table<'txn, &'static [u8], &'static [u8; 44]>,
-    addr_outs: Table<'txn, &'static [u8], ()>,
+    outputs: Table<'txn, &'static [u8; 32], &'static [u8]>,
+    addr_unspent: Table<'txn, &'static [u8; 53], ()>,
+    addr_txs: Table<'txn, &'static [u8; 29], &'static [u8; 44]>,
     addr_count: Table<'txn, &'static [u8; 21], u64>,
     unconfirmed: Table<'txn, &'static [u8; 32], &'static [u8]>,
 }
@@ -45,10 +43,8 @@ impl<'txn> Tables<'txn> {
             txs: w.open_table(TXS)?,
             unspent: w.open_table(UNSPENT)?,
             outputs: w.open_table(OUTPUTS)?,
-            spent: w.open_table(SPENT)?,
             addr_unspent: w.open_table(ADDR_UNSPENT)?,
             addr_txs: w.open_table(ADDR_TXS)?,
-            addr_outs: w.open_table(ADDR_OUTS)?,
             addr_count: w.open_table(ADDR_COUNT)?,
             unconfirmed: w.open_table(UNCONFIRMED)?,
         })
@@ -104,10 +100,11 @@ struct BatchChanges {
     /// Their owners, for the address unspent index.
     spent_owners: Vec<[u8; 53]>,
     txs: Vec<([u8; 32], [u8; 20])>,
-    spent_by: Vec<([u8; 32], [u8; 40])>,
-    outputs: Vec<([u8; 32], [u8; 85])>,
+    /// Every output the batch spends, with its spender.
+    spenders: HashMap<Sha256, Spender>,
+    /// Every output the batch creates.
+    outputs: Vec<(Sha256, [u8; OUTPUT_LEN])>,
     addr_txs: Vec<([u8; 29], [u8; 44])>,
-    addr_outs: Vec<[u8; 61]>,
     /// Per address touched: (stored count before the batch, added by it).
     addr_count: HashMap<[u8; 21], (u64, u64)>,
     confirmed: Vec<[u8; 32]>,
@@ -218,8 +215,6 @@ fn write_block(
     t.hash_seq.insert(&hash.0, seq)?;
     // Byte ranges of the transactions: header (124) + count (4), then each in turn.
     let mut offset = 128usize;
-    let mut spent_value = [0u8; 40];
-    spent_value[32..].copy_from_slice(&seq.to_be_bytes());
     for (pos, (tx, txn)) in effects
         .transactions
         .iter()
@@ -242,15 +237,14 @@ fn write_block(
         changes.confirmed.push(tx.txid.0);
         // Addresses touched by the transaction, in first-seen order.
         let mut touched: Vec<[u8; 21]> = Vec::with_capacity(tx.spent.len() + tx.created.len());
-        spent_value[..32].copy_from_slice(&tx.txid.0);
-        for ux in &tx.spent {
-            let id = ux.hash();
+        // `spent` is in input order and each input is the spent output's id.
+        for (ux, id) in tx.spent.iter().zip(&txn.inputs) {
             let a = addr_key(&ux.body.address);
-            if changes.created.remove(&id).is_none() {
-                changes.spent_stored.insert(id);
+            if changes.created.remove(id).is_none() {
+                changes.spent_stored.insert(*id);
                 changes.spent_owners.push(addr_unspent_key(&a, &id.0));
             }
-            changes.spent_by.push((id.0, spent_value));
+            changes.spenders.insert(*id, (tx.txid, seq));
             if !touched.contains(&a) {
                 touched.push(a);
             }
@@ -259,8 +253,7 @@ fn write_block(
             let id = ux.hash();
             let a = addr_key(&ux.body.address);
             changes.created.insert(id, *ux);
-            changes.outputs.push((id.0, ux_bytes(ux)));
-            changes.addr_outs.push(addr_out_key(&a, seq, &id.0));
+            changes.outputs.push((id, ux_bytes(ux)));
             if !touched.contains(&a) {
                 touched.push(a);
             }
@@ -291,7 +284,7 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
     }
     c.spent_owners.sort_unstable();
     for k in &c.spent_owners {
-        t.addr_unspent.remove(k.as_slice())?;
+        t.addr_unspent.remove(k)?;
     }
     let mut created: Vec<(Sha256, UxOut)> = c.created.into_iter().collect();
     created.sort_unstable_by_key(|(id, _)| *id);
@@ -302,36 +295,78 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
     }
     owners.sort_unstable();
     for k in &owners {
-        t.addr_unspent.insert(k.as_slice(), ())?;
+        t.addr_unspent.insert(k, ())?;
     }
     c.txs.sort_unstable();
     for (k, v) in &c.txs {
         t.txs.insert(k, v)?;
     }
-    c.confirmed.sort_unstable();
-    for k in &c.confirmed {
-        t.unconfirmed.remove(k)?;
+    if !t.unconfirmed.is_empty()? {
+        c.confirmed.sort_unstable();
+        for k in &c.confirmed {
+            t.unconfirmed.remove(k)?;
+        }
     }
-    c.spent_by.sort_unstable();
-    for (k, v) in &c.spent_by {
-        t.spent.insert(k, v)?;
-    }
-    c.outputs.sort_unstable();
-    for (k, v) in &c.outputs {
-        t.outputs.insert(k, v)?;
-    }
+    flush_outputs(t, c.outputs, c.spenders)?;
     c.addr_txs.sort_unstable();
     for (k, v) in &c.addr_txs {
-        t.addr_txs.insert(k.as_slice(), v)?;
-    }
-    c.addr_outs.sort_unstable();
-    for k in &c.addr_outs {
-        t.addr_outs.insert(k.as_slice(), ())?;
+        t.addr_txs.insert(k, v)?;
     }
     let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
     counts.sort_unstable();
     for (a, (base, added)) in &counts {
         t.addr_count.insert(a, base + added)?;
+    }
+    Ok(())
+}
+
+/// Writes the output records: each output the batch created once (already
+/// spent if the batch spent it), and the spender into the records of
+/// older outputs the batch spent. In key order.
+fn flush_outputs(
+    t: &mut Tables<'_>,
+    created: Vec<(Sha256, [u8; OUTPUT_LEN])>,
+    mut spenders: HashMap<Sha256, Spender>,
+) -> Result<(), NodeError> {
+    let mut records: Vec<(Sha256, OutputValue)> = created
+        .into_iter()
+        .map(|(id, ux)| {
+            let spent = spenders.remove(&id);
+            (id, OutputValue { ux, spent })
+        })
+        .collect();
+    let mut older: Vec<(Sha256, Spender)> = spenders.into_iter().collect();
+    older.sort_unstable_by_key(|(id, _)| *id);
+    for (id, spender) in older {
+        let stored = t
+            .outputs
+            .get(&id.0)?
+            .map(|g| OutputValue::from_bytes(g.value()));
+        let ux = match stored {
+            Some(Some(OutputValue { ux, spent: None })) => ux,
+            Some(Some(_)) => {
+                return Err(NodeError::Damaged(format!(
+                    "output {id} is recorded as spent but is in the unspent set"
+                )))
+            }
+            Some(None) => {
+                return Err(NodeError::Damaged(format!(
+                    "output record {id} is malformed"
+                )))
+            }
+            None => return Err(NodeError::Damaged(format!("output {id} has no record"))),
+        };
+        records.push((
+            id,
+            OutputValue {
+                ux,
+                spent: Some(spender),
+            },
+        ));
+    }
+    records.sort_unstable_by_key(|(id, _)| *id);
+    for (id, v) in &records {
+        t.outputs.insert(&id.0, v.to_bytes().as_slice())?;
     }
     Ok(())
 }
