@@ -13,7 +13,8 @@ use redb::WriteTransaction;
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::{BlockEffects, Signers};
 
-use super::{write, ChainStore, Head};
+use super::write::{self, BatchChanges};
+use super::{ChainStore, Head};
 use crate::error::NodeError;
 
 /// An open bulk append; blocks become visible and durable at [`commit`](Self::commit).
@@ -21,6 +22,8 @@ pub struct BulkWriter<'s> {
     store: &'s ChainStore,
     _writer: MutexGuard<'s, ()>,
     txn: Option<WriteTransaction>,
+    /// Index changes of the uncommitted blocks, written at the commit.
+    changes: BatchChanges,
     /// Head including the uncommitted blocks.
     head: Head,
     pending_txs: u64,
@@ -34,6 +37,7 @@ impl ChainStore {
             store: self,
             _writer: writer,
             txn: None,
+            changes: BatchChanges::default(),
             head: self.head(),
             pending_txs: 0,
         }
@@ -52,12 +56,14 @@ impl BulkWriter<'_> {
             Some(txn) => txn,
             open @ None => open.insert(write::begin_durable(self.store)?),
         };
-        let (head, result) = match write::apply_in(self.store, txn, &self.head, &blocks) {
+        let applied = write::apply_in(self.store, txn, &self.head, &blocks, &mut self.changes);
+        let (head, result) = match applied {
             Ok(r) => r,
             Err(e) => {
                 // The transaction may hold part of a batch: drop it (redb
                 // aborts it) and fall back to the committed state.
                 self.txn = None;
+                self.changes = BatchChanges::default();
                 self.head = self.store.head();
                 self.pending_txs = 0;
                 return Err(e);
@@ -86,9 +92,20 @@ impl BulkWriter<'_> {
         let Some(txn) = self.txn.take() else {
             return Ok(());
         };
-        txn.commit()?;
-        self.store.set_head(self.head);
+        let changes = std::mem::take(&mut self.changes);
+        let written = write::flush_changes(&txn, changes)
+            .and_then(|()| txn.commit().map_err(NodeError::from));
         self.pending_txs = 0;
-        Ok(())
+        match written {
+            Ok(()) => {
+                self.store.set_head(self.head);
+                Ok(())
+            }
+            Err(e) => {
+                // Nothing of the transaction is kept: back to the committed state.
+                self.head = self.store.head();
+                Err(e)
+            }
+        }
     }
 }

@@ -88,11 +88,13 @@ impl UnspentView for BatchUnspent<'_, '_> {
     }
 }
 
-/// Everything a batch of blocks changes, gathered while validating and
-/// written table by table in key order at the end (sorted inserts touch each
-/// B-tree page once per batch instead of once per key).
+/// Everything the blocks written into an open transaction change in the
+/// indexes, gathered while validating and written table by table in key
+/// order before the commit (sorted inserts touch each B-tree page once per
+/// commit instead of once per key; an output created and spent before the
+/// commit never enters the unspent tables).
 #[derive(Default)]
-struct BatchChanges {
+pub(super) struct BatchChanges {
     /// Outputs created in the batch and still unspent at its end.
     created: HashMap<Sha256, UxOut>,
     /// Stored outputs (from before the batch) the batch spends.
@@ -119,10 +121,12 @@ pub(super) fn apply_batch(
     blocks: Vec<(SignedBlock, Signers)>,
 ) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
     let w = begin_durable(store)?;
-    let (current, result) = apply_in(store, &w, head, &blocks)?;
+    let mut changes = BatchChanges::default();
+    let (current, result) = apply_in(store, &w, head, &blocks, &mut changes)?;
     if current == *head {
         w.abort()?;
     } else {
+        flush_changes(&w, changes)?;
         w.commit()?;
     }
     Ok((current, result))
@@ -137,20 +141,21 @@ pub(super) fn begin_durable(store: &ChainStore) -> Result<WriteTransaction, Node
 }
 
 /// Validates `blocks` on top of `head` and writes the valid ones into the
-/// open transaction `w` (not committed here). Returns the new head and the
+/// open transaction `w`, their index changes into `changes` (written by
+/// [`flush_changes`] before the commit). Returns the new head and the
 /// effects, or the first invalid block's error after the valid ones.
 pub(super) fn apply_in(
     store: &ChainStore,
     w: &WriteTransaction,
     head: &Head,
     blocks: &[(SignedBlock, Signers)],
+    changes: &mut BatchChanges,
 ) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
     let mut current = *head;
     let mut applied = Vec::with_capacity(blocks.len());
     let mut failure = None;
     {
         let mut t = Tables::open(w)?;
-        let mut changes = BatchChanges::default();
         for (signed, signers) in blocks {
             let ctx = BlockContext {
                 head: current.header.as_ref(),
@@ -160,7 +165,7 @@ pub(super) fn apply_in(
             };
             let view = BatchUnspent {
                 table: &t.unspent,
-                changes: &changes,
+                changes,
                 error: RefCell::new(None),
             };
             let verdict = verify_block(&ctx, signed, &view, signers);
@@ -177,14 +182,13 @@ pub(super) fn apply_in(
                     break;
                 }
             };
-            write_block(&mut t, &mut changes, signed, &effects)?;
+            write_block(&mut t, changes, signed, &effects)?;
             current = Head {
                 header: Some(signed.block.head),
                 ux_hash: effects.ux_hash_after,
             };
             applied.push(effects);
         }
-        flush(&mut t, changes)?;
         if let Some(h) = current.header {
             t.meta
                 .insert(META_HEAD, h.bk_seq.to_le_bytes().as_slice())?;
@@ -273,6 +277,11 @@ fn write_block(
         }
     }
     Ok(())
+}
+
+/// Writes the gathered index changes into `w`, each table in key order.
+pub(super) fn flush_changes(w: &WriteTransaction, changes: BatchChanges) -> Result<(), NodeError> {
+    flush(&mut Tables::open(w)?, changes)
 }
 
 /// Writes a batch's index changes, each table in key order.
