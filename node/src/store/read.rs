@@ -36,15 +36,6 @@ pub struct OutputRecord {
     pub spent: Option<Spender>,
 }
 
-/// One raw row of the history index.
-type HistoryRow<'a> = Result<
-    (
-        redb::AccessGuard<'a, &'static [u8; 29]>,
-        redb::AccessGuard<'a, &'static [u8; 44]>,
-    ),
-    redb::StorageError,
->;
-
 /// One entry of an address's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -96,6 +87,56 @@ pub(super) fn output_record(
         ux: decode_or_damaged(&format!("output {id}"), &v.ux)?,
         spent: v.spent,
     }))
+}
+
+/// Entries `lo..hi` of the history of address `a`: the chunks holding
+/// them, in one range read.
+fn history_entries(
+    t: &impl ReadableTable<&'static [u8; 29], &'static [u8]>,
+    a: &[u8; 21],
+    lo: u64,
+    hi: u64,
+) -> Result<Vec<HistoryEntry>, NodeError> {
+    let mut out = Vec::with_capacity(usize::try_from(hi.saturating_sub(lo)).unwrap_or(0));
+    if lo >= hi {
+        return Ok(out);
+    }
+    let (first, last) = (lo / HISTORY_CHUNK, (hi - 1) / HISTORY_CHUNK);
+    let (start, end) = (history_key(a, first), history_key(a, last));
+    for (expected, entry) in (first..).zip(t.range::<&[u8; 29]>(&start..=&end)?) {
+        let (k, v) = entry?;
+        let mut chunk_no = [0u8; 8];
+        chunk_no.copy_from_slice(&k.value()[21..]);
+        let chunk_no = u64::from_be_bytes(chunk_no);
+        let bytes = v.value();
+        if chunk_no != expected || bytes.len() % HISTORY_ENTRY_LEN != 0 {
+            return Err(NodeError::Damaged(format!(
+                "history chunk {chunk_no} of an address is missing or malformed"
+            )));
+        }
+        let base = chunk_no * HISTORY_CHUNK;
+        for (i, e) in bytes.chunks_exact(HISTORY_ENTRY_LEN).enumerate() {
+            let n = base + i as u64;
+            if n < lo || n >= hi {
+                continue;
+            }
+            let mut raw = [0u8; HISTORY_ENTRY_LEN];
+            raw.copy_from_slice(e);
+            let (seq, pos, txid) = parse_history_entry(&raw);
+            out.push(HistoryEntry {
+                seq,
+                pos,
+                txid: Sha256(txid),
+            });
+        }
+    }
+    if out.len() as u64 != hi - lo {
+        return Err(NodeError::Damaged(format!(
+            "address history holds {} of entries {lo}..{hi}",
+            out.len()
+        )));
+    }
+    Ok(out)
 }
 
 impl ChainStore {
@@ -232,7 +273,8 @@ impl ChainStore {
             .get(&a)?
             .map(|g| g.value())
             .unwrap_or(0);
-        // Entries are numbered 0..count in chain order: the page is one range.
+        // Entries are numbered 0..count in chain order: the page is one
+        // range of chunks.
         let (lo, hi) = if descending {
             let hi = count.saturating_sub(offset);
             (hi.saturating_sub(limit), hi)
@@ -243,28 +285,9 @@ impl ChainStore {
         if lo >= hi {
             return Ok(Vec::new());
         }
-        let t = r.open_table(ADDR_TXS)?;
-        let (start, end) = (addr_tx_key(&a, lo), addr_tx_key(&a, hi));
-        let range = t.range::<&[u8; 29]>(&start..&end)?;
-        let parse = |entry: HistoryRow<'_>| {
-            let (_, v) = entry?;
-            let (seq, pos, txid) = parse_addr_tx_value(v.value());
-            Ok(HistoryEntry {
-                seq,
-                pos,
-                txid: Sha256(txid),
-            })
-        };
-        let page: Vec<HistoryEntry> = if descending {
-            range.rev().map(parse).collect::<Result<_, NodeError>>()?
-        } else {
-            range.map(parse).collect::<Result<_, NodeError>>()?
-        };
-        if page.len() as u64 != hi - lo {
-            return Err(NodeError::Damaged(format!(
-                "address history of {address} has {} of entries {lo}..{hi}",
-                page.len()
-            )));
+        let mut page = history_entries(&r.open_table(ADDR_TXS)?, &a, lo, hi)?;
+        if descending {
+            page.reverse();
         }
         Ok(page)
     }
@@ -285,11 +308,7 @@ impl ChainStore {
         let mut out = Vec::new();
         // The block of the previous entry: entries of one block are adjacent.
         let mut block: Option<(u64, u64, redb::AccessGuard<'_, &'static [u8]>)> = None;
-        let (start, end) = (addr_tx_key(&a, 0), addr_tx_key(&a, count));
-        for entry in history.range::<&[u8; 29]>(&start..&end)? {
-            let (_, v) = entry?;
-            let (seq, _, txid) = parse_addr_tx_value(v.value());
-            let txid = Sha256(txid);
+        for HistoryEntry { seq, txid, .. } in history_entries(&history, &a, 0, count)? {
             let loc = txs
                 .get(&txid.0)?
                 .map(|g| TxLocation::from_bytes(g.value()))

@@ -30,11 +30,13 @@ pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new(
 pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("outputs");
 /// address ‖ uxid → () for the unspent outputs of an address.
 pub const ADDR_UNSPENT: TableDefinition<&[u8; 53], ()> = TableDefinition::new("addr_unspent");
-/// address ‖ n (BE) → seq (BE) ‖ position (BE) ‖ txid: the n-th transaction
-/// (from 0) touching an address, in chain order. Numbered keys make any page
-/// of a long history one short range read. The outputs an address received
-/// are found through these transactions.
-pub const ADDR_TXS: TableDefinition<&[u8; 29], &[u8; 44]> = TableDefinition::new("addr_txs");
+/// address ‖ chunk (BE) → up to [`HISTORY_CHUNK`] history entries of
+/// [`HISTORY_ENTRY_LEN`] bytes (seq ‖ position ‖ txid): the address's
+/// transactions in chain order, entry n in chunk n / HISTORY_CHUNK. A busy
+/// address gains one B-tree entry per chunk rather than per transaction,
+/// and any page of its history is one short range read. The outputs an
+/// address received are found through these transactions.
+pub const ADDR_TXS: TableDefinition<&[u8; 29], &[u8]> = TableDefinition::new("addr_txs");
 /// address → number of transactions touching it.
 pub const ADDR_COUNT: TableDefinition<&[u8; 21], u64> = TableDefinition::new("addr_count");
 /// txid → unconfirmed transaction record (see `mempool`).
@@ -50,7 +52,7 @@ pub const META_HEAD: &str = "head_seq";
 pub const META_UX_HASH: &str = "ux_hash";
 
 /// The schema this code writes and reads (3: spender kept in the output
-/// record; received outputs found through the address history).
+/// record; address history in chunks; received outputs found through it).
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
@@ -60,25 +62,31 @@ pub fn addr_key(a: &Address) -> [u8; 21] {
     out
 }
 
-/// `address ‖ n`: the key of an address's n-th transaction.
-pub fn addr_tx_key(a: &[u8; 21], n: u64) -> [u8; 29] {
+/// History entries per [`ADDR_TXS`] chunk.
+pub const HISTORY_CHUNK: u64 = 32;
+
+/// Bytes of one history entry: seq (BE) ‖ position (BE) ‖ txid.
+pub const HISTORY_ENTRY_LEN: usize = 44;
+
+/// `address ‖ chunk`: the key of a chunk of an address's history.
+pub fn history_key(a: &[u8; 21], chunk: u64) -> [u8; 29] {
     let mut k = [0u8; 29];
     k[..21].copy_from_slice(a);
-    k[21..].copy_from_slice(&n.to_be_bytes());
+    k[21..].copy_from_slice(&chunk.to_be_bytes());
     k
 }
 
-/// `seq ‖ pos ‖ txid`: the value of an address history entry.
-pub fn addr_tx_value(seq: u64, pos: u32, txid: &[u8; 32]) -> [u8; 44] {
-    let mut v = [0u8; 44];
+/// `seq ‖ pos ‖ txid`: one address history entry.
+pub fn history_entry(seq: u64, pos: u32, txid: &[u8; 32]) -> [u8; HISTORY_ENTRY_LEN] {
+    let mut v = [0u8; HISTORY_ENTRY_LEN];
     v[..8].copy_from_slice(&seq.to_be_bytes());
     v[8..12].copy_from_slice(&pos.to_be_bytes());
     v[12..].copy_from_slice(txid);
     v
 }
 
-/// Inverse of [`addr_tx_value`].
-pub fn parse_addr_tx_value(v: &[u8; 44]) -> (u64, u32, [u8; 32]) {
+/// Inverse of [`history_entry`].
+pub fn parse_history_entry(v: &[u8; HISTORY_ENTRY_LEN]) -> (u64, u32, [u8; 32]) {
     let mut seq = [0u8; 8];
     seq.copy_from_slice(&v[..8]);
     let mut pos = [0u8; 4];

@@ -27,7 +27,7 @@ struct Tables<'txn> {
     unspent: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
     outputs: Table<'txn, &'static [u8; 32], &'static [u8]>,
     addr_unspent: Table<'txn, &'static [u8; 53], ()>,
-    addr_txs: Table<'txn, &'static [u8; 29], &'static [u8; 44]>,
+    addr_txs: Table<'txn, &'static [u8; 29], &'static [u8]>,
     addr_count: Table<'txn, &'static [u8; 21], u64>,
     unconfirmed: Table<'txn, &'static [u8; 32], &'static [u8]>,
 }
@@ -106,7 +106,8 @@ pub(super) struct BatchChanges {
     spenders: HashMap<Sha256, Spender>,
     /// Every output the batch creates.
     outputs: Vec<(Sha256, [u8; OUTPUT_LEN])>,
-    addr_txs: Vec<([u8; 29], [u8; 44])>,
+    /// New history entries: `address ‖ n` and the entry.
+    addr_txs: Vec<([u8; 29], [u8; HISTORY_ENTRY_LEN])>,
     /// Per address touched: (stored count before the batch, added by it).
     addr_count: HashMap<[u8; 21], (u64, u64)>,
     confirmed: Vec<[u8; 32]>,
@@ -273,7 +274,7 @@ fn write_block(
             *added += 1;
             changes
                 .addr_txs
-                .push((addr_tx_key(&a, n), addr_tx_value(seq, pos, &tx.txid.0)));
+                .push((history_key(&a, n), history_entry(seq, pos, &tx.txid.0)));
         }
     }
     Ok(())
@@ -317,10 +318,8 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
         }
     }
     flush_outputs(t, c.outputs, c.spenders)?;
-    c.addr_txs.sort_unstable();
-    for (k, v) in &c.addr_txs {
-        t.addr_txs.insert(k, v)?;
-    }
+    c.addr_txs.sort_unstable_by_key(|(k, _)| *k);
+    flush_history(t, &c.addr_txs)?;
     let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
     counts.sort_unstable();
     for (a, (base, added)) in &counts {
@@ -376,6 +375,59 @@ fn flush_outputs(
     records.sort_unstable_by_key(|(id, _)| *id);
     for (id, v) in &records {
         t.outputs.insert(&id.0, v.to_bytes().as_slice())?;
+    }
+    Ok(())
+}
+
+/// Appends new history entries (sorted by address, then number; the
+/// numbers of one address consecutive) to the address history chunks: the
+/// last stored chunk of an address is completed, then new ones written.
+fn flush_history(
+    t: &mut Tables<'_>,
+    entries: &[([u8; 29], [u8; HISTORY_ENTRY_LEN])],
+) -> Result<(), NodeError> {
+    let number = |k: &[u8; 29]| {
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&k[21..]);
+        u64::from_be_bytes(n)
+    };
+    let mut chunk: Vec<u8> = Vec::with_capacity(HISTORY_CHUNK as usize * HISTORY_ENTRY_LEN);
+    for run in entries.chunk_by(|x, y| x.0[..21] == y.0[..21]) {
+        let mut a = [0u8; 21];
+        a.copy_from_slice(&run[0].0[..21]);
+        let first = number(&run[0].0);
+        let mut chunk_no = first / HISTORY_CHUNK;
+        chunk.clear();
+        let stored = (first % HISTORY_CHUNK) as usize * HISTORY_ENTRY_LEN;
+        if stored > 0 {
+            let g = t.addr_txs.get(&history_key(&a, chunk_no))?;
+            match g {
+                Some(g) if g.value().len() == stored => chunk.extend_from_slice(g.value()),
+                _ => {
+                    return Err(NodeError::Damaged(format!(
+                        "history chunk {chunk_no} of an address does not hold {} entries",
+                        first % HISTORY_CHUNK
+                    )))
+                }
+            }
+        }
+        for (i, (key, entry)) in run.iter().enumerate() {
+            let n = number(key);
+            if n != first + i as u64 {
+                return Err(NodeError::Invalid(format!(
+                    "history entries not consecutive at {n}"
+                )));
+            }
+            if n / HISTORY_CHUNK != chunk_no {
+                t.addr_txs
+                    .insert(&history_key(&a, chunk_no), chunk.as_slice())?;
+                chunk.clear();
+                chunk_no = n / HISTORY_CHUNK;
+            }
+            chunk.extend_from_slice(entry);
+        }
+        t.addr_txs
+            .insert(&history_key(&a, chunk_no), chunk.as_slice())?;
     }
     Ok(())
 }

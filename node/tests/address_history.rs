@@ -1,0 +1,124 @@
+//! Address history and received outputs of a generated chain with busy
+//! addresses (histories spanning many chunks), read back from the store
+//! after imports that write the whole chain at once and one block at a
+//! time, against a model built by replaying the chain in memory.
+
+use std::collections::HashMap;
+
+use skyx_coins::sky::address::Address;
+use skyx_coins::sky::chain::UnspentSet;
+use skyx_coins::sky::hash::Sha256;
+use skyx_node::chainfile::ChainFileReader;
+use skyx_node::devnet::{chain_spec, generate_to_file, GenerateOptions};
+use skyx_node::import::{import_chain_file, ImportOptions};
+use skyx_node::store::tables::HISTORY_CHUNK;
+use skyx_node::store::ChainStore;
+
+/// Per address: txids touching it and ids of outputs it received, in chain order.
+#[derive(Default)]
+struct Model {
+    history: HashMap<Address, Vec<Sha256>>,
+    received: HashMap<Address, Vec<Sha256>>,
+}
+
+fn model(opts: &GenerateOptions, file: &std::path::Path) -> Model {
+    let spec = chain_spec(opts).expect("spec");
+    let publisher = spec.to_params().publisher_key().expect("publisher");
+    let reader = ChainFileReader::new(std::io::BufReader::new(
+        std::fs::File::open(file).expect("chain file"),
+    ))
+    .expect("chain file header");
+    let mut set = UnspentSet::new();
+    let mut m = Model::default();
+    for block in reader {
+        let block = block.expect("block");
+        let effects = set
+            .apply(&block, &publisher, &spec.genesis_hash)
+            .expect("valid block");
+        for tx in &effects.transactions {
+            let mut touched: Vec<Address> = Vec::new();
+            for a in tx.spent.iter().chain(&tx.created).map(|u| u.body.address) {
+                if !touched.contains(&a) {
+                    touched.push(a);
+                }
+            }
+            for a in touched {
+                m.history.entry(a).or_default().push(tx.txid);
+            }
+            for ux in &tx.created {
+                m.received
+                    .entry(ux.body.address)
+                    .or_default()
+                    .push(ux.hash());
+            }
+        }
+    }
+    m
+}
+
+fn txids(store: &ChainStore, a: &Address, offset: u64, size: u64, descending: bool) -> Vec<Sha256> {
+    store
+        .address_history(a, offset, size, descending)
+        .expect("history page")
+        .iter()
+        .map(|e| e.txid)
+        .collect()
+}
+
+fn check(store: &ChainStore, m: &Model) {
+    for (a, want) in &m.history {
+        let n = want.len() as u64;
+        assert_eq!(store.address_tx_count(a).expect("count"), n, "{a}");
+        assert_eq!(txids(store, a, 0, u64::MAX, false), *want, "{a}");
+        let newest_first: Vec<Sha256> = want.iter().rev().copied().collect();
+        // Page sizes below, at and above a chunk; offsets across chunk edges.
+        for size in [1, 5, HISTORY_CHUNK, HISTORY_CHUNK + 1, 100] {
+            for offset in (0..=n + 1).step_by(3) {
+                let lo = offset.min(n) as usize;
+                let hi = offset.saturating_add(size).min(n) as usize;
+                assert_eq!(
+                    txids(store, a, offset, size, false),
+                    want[lo..hi],
+                    "{a} offset {offset} size {size}"
+                );
+                assert_eq!(
+                    txids(store, a, offset, size, true),
+                    newest_first[lo..hi],
+                    "{a} offset {offset} size {size} descending"
+                );
+            }
+        }
+        let received = m.received.get(a).cloned().unwrap_or_default();
+        assert_eq!(store.address_outputs(a).expect("outputs"), received, "{a}");
+    }
+}
+
+#[test]
+fn histories_over_many_chunks_equal_a_replay_of_the_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = GenerateOptions {
+        blocks: 120,
+        txs_per_block: 25,
+        seed: "address-history".into(),
+        ..GenerateOptions::default()
+    };
+    let file = dir.path().join("chain.jsonl");
+    generate_to_file(&opts, &file).expect("generate");
+    let m = model(&opts, &file);
+    let longest = m.history.values().map(Vec::len).max().unwrap_or(0) as u64;
+    assert!(
+        longest > 3 * HISTORY_CHUNK,
+        "the chain must have an address whose history spans several chunks (longest {longest})"
+    );
+    // One write for the whole chain; then a commit every few transactions,
+    // so later writes complete chunks that earlier writes began.
+    for (name, commit_txs) in [("whole", ImportOptions::default().commit_txs), ("small", 7)] {
+        let data = dir.path().join(name);
+        let opts = ImportOptions {
+            commit_txs,
+            ..ImportOptions::default()
+        };
+        let (store, _) = import_chain_file(&data, &file, &opts).expect("import");
+        check(&store, &m);
+    }
+}
