@@ -123,6 +123,8 @@ pub struct TxEffects {
     pub spent: Vec<UxOut>,
     /// Outputs created, in output order.
     pub created: Vec<UxOut>,
+    /// Their ids (`UxOut::hash`), in the same order.
+    pub created_ids: Vec<Sha256>,
     /// Hours burned (input hours at the previous block's time minus output hours).
     pub fee: u64,
 }
@@ -275,16 +277,19 @@ pub fn verify_transactions_with_signers<U: UnspentView>(
         let fee = tx_fee(head.time, txn, &spent).map_err(tx_err)?;
         effects.fee = effects.fee.wrapping_add(fee);
         let created = txn.created_outputs(&txid, block.head.bk_seq, block.head.time);
+        let mut created_ids = Vec::with_capacity(created.len());
         for ux in &created {
             let id = ux.hash();
             if unspent.get_unspent(&id).is_some() || created_in_block.insert(id, *ux).is_some() {
                 return Err(BlockError::OutputCollision);
             }
+            created_ids.push(id);
         }
         effects.transactions.push(TxEffects {
             txid,
             spent,
             created,
+            created_ids,
             fee,
         });
     }
@@ -322,6 +327,7 @@ pub fn genesis_effects(block: &Block) -> BlockEffects {
         effects.transactions.push(TxEffects {
             txid,
             spent: Vec::new(),
+            created_ids: created.iter().map(UxOut::hash).collect(),
             created,
             fee: 0,
         });

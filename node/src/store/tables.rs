@@ -6,7 +6,6 @@
 
 use redb::TableDefinition;
 use skyx_coins::sky::address::Address;
-use skyx_coins::sky::encoding::encode;
 use skyx_coins::sky::hash::Sha256;
 
 /// Store metadata: schema version, chain spec, head, unspent-set hash, counters.
@@ -58,7 +57,8 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
 pub fn addr_key(a: &Address) -> [u8; 21] {
     let mut out = [0u8; 21];
-    out.copy_from_slice(&encode(a));
+    out[0] = a.version;
+    out[1..].copy_from_slice(&a.key.0);
     out
 }
 
@@ -197,6 +197,15 @@ impl TxLocation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skyx_coins::sky::encoding::encode;
+
+    #[test]
+    fn address_keys_are_the_wire_encoding() {
+        let a: Address = "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjf"
+            .parse()
+            .expect("address");
+        assert_eq!(addr_key(&a).as_slice(), encode(&a).as_slice());
+    }
 
     #[test]
     fn output_values_round_trip_and_other_lengths_are_refused() {

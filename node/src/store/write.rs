@@ -254,8 +254,8 @@ fn write_block(
                 touched.push(a);
             }
         }
-        for ux in &tx.created {
-            let id = ux.hash();
+        for (ux, id) in tx.created.iter().zip(&tx.created_ids) {
+            let id = *id;
             let a = addr_key(&ux.body.address);
             changes.created.insert(id, *ux);
             changes.outputs.push((id, ux_bytes(ux)));
