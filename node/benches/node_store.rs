@@ -11,7 +11,7 @@
 //!    (default 200,000). Ratio = late / early (goal ≤ 1.2).
 //! 3. Lookups, single thread: transaction by id, one page (100) of the
 //!    history of the address with the most entries, unspent outputs of that
-//!    address — each timed over many calls.
+//!    address, every output it received — each timed over many calls.
 //!
 //! Prints one JSON object at the end. Run with
 //! `cargo bench -p skyx-node --bench node_store`.
@@ -293,6 +293,12 @@ fn lookups(store: &ChainStore) -> serde_json::Value {
         store.address_history(&address, offset, 100, false)
     });
     let unspent = per_call(2_000, |_| store.address_unspent(&address));
+    // Every output the address received (read through its history).
+    let received = per_call(5, |_| store.address_outputs(&address));
+    let n_received = store
+        .address_outputs(&address)
+        .map(|v| v.len())
+        .unwrap_or(0);
     let n_unspent = store
         .address_unspent(&address)
         .map(|v| v.len())
@@ -303,7 +309,13 @@ fn lookups(store: &ChainStore) -> serde_json::Value {
         page.as_secs_f64() * 1e6,
         unspent.as_secs_f64() * 1e6
     );
+    eprintln!(
+        "lookups: the {n_received} outputs it received {:.1} ms",
+        received.as_secs_f64() * 1e3
+    );
     json!({
+        "received_outputs_ms": received.as_secs_f64() * 1e3,
+        "received_outputs": n_received,
         "tx_by_id_us": tx.as_secs_f64() * 1e6,
         "history_page_100_us": page.as_secs_f64() * 1e6,
         "history_entries_of_address": entries,
