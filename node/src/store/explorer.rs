@@ -6,12 +6,12 @@
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use skyx_coins::sky::block::{Block, BlockHeader};
-use skyx_coins::sky::encoding::{decode_exact, decode_prefix};
+use skyx_coins::sky::encoding::decode_exact;
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::transaction::Transaction;
 use skyx_coins::sky::uxout::UxOut;
 
-use super::read::{output_record, OutputRecord};
+use super::read::{output_record, stored_header, OutputRecord};
 use super::tables::*;
 use super::ChainStore;
 use crate::error::NodeError;
@@ -57,9 +57,7 @@ impl ChainStore {
         let Some(g) = blocks.get(seq)? else {
             return Ok(None);
         };
-        let (header, _) = decode_prefix::<BlockHeader>(g.value())
-            .map_err(|e| NodeError::Damaged(format!("header of block {seq}: {e}")))?;
-        Ok(Some(header))
+        stored_header(seq, g.value()).map(Some)
     }
 
     /// Sizes of the unspent set, the transaction index and the pool.

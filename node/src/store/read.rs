@@ -73,6 +73,22 @@ fn decode_or_damaged<T: skyx_coins::sky::encoding::Decode>(
     decode_exact(bytes).map_err(|e| NodeError::Damaged(format!("{what} does not decode: {e}")))
 }
 
+/// The header at the front of the stored bytes of block `seq`.
+pub(super) fn stored_header(seq: u64, block: &[u8]) -> Result<BlockHeader, NodeError> {
+    decode_prefix::<BlockHeader>(block)
+        .map(|(header, _)| header)
+        .map_err(|e| NodeError::Damaged(format!("header of block {seq}: {e}")))
+}
+
+/// The transaction at `loc` inside the stored bytes of its block.
+fn located_tx(block: &[u8], loc: &TxLocation, txid: &Sha256) -> Result<Transaction, NodeError> {
+    let start = loc.offset as usize;
+    let slice = block.get(start..start + loc.len as usize).ok_or_else(|| {
+        NodeError::Damaged(format!("transaction {txid} points past block {}", loc.seq))
+    })?;
+    decode_or_damaged(&format!("transaction {txid}"), slice)
+}
+
 /// The record of output `id` in the [`OUTPUTS`] table.
 pub(super) fn output_record(
     outputs: &impl ReadableTable<&'static [u8; 32], &'static [u8]>,
@@ -195,14 +211,7 @@ impl ChainStore {
                 loc.seq
             ))
         })?;
-        let start = loc.offset as usize;
-        let slice = bytes
-            .value()
-            .get(start..start + loc.len as usize)
-            .ok_or_else(|| {
-                NodeError::Damaged(format!("transaction {txid} points past block {}", loc.seq))
-            })?;
-        let txn: Transaction = decode_or_damaged(&format!("transaction {txid}"), slice)?;
+        let txn = located_tx(bytes.value(), &loc, txid)?;
         if txn.hash() != *txid {
             return Err(NodeError::Damaged(format!(
                 "transaction {txid} does not hash to its id"
@@ -306,41 +315,29 @@ impl ChainStore {
         let txs = r.open_table(TXS)?;
         let blocks = r.open_table(BLOCKS)?;
         let mut out = Vec::new();
-        // The block of the previous entry: entries of one block are adjacent.
-        let mut block: Option<(u64, u64, redb::AccessGuard<'_, &'static [u8]>)> = None;
-        for HistoryEntry { seq, txid, .. } in history_entries(&history, &a, 0, count)? {
-            let loc = txs
-                .get(&txid.0)?
-                .map(|g| TxLocation::from_bytes(g.value()))
-                .ok_or_else(|| {
-                    NodeError::Damaged(format!("history transaction {txid} is not indexed"))
-                })?;
-            if block.as_ref().is_none_or(|(s, _, _)| *s != seq) {
-                let bytes = blocks.get(seq)?.ok_or_else(|| {
-                    NodeError::Damaged(format!("history points at missing block {seq}"))
-                })?;
-                let (head, _) = decode_prefix::<BlockHeader>(bytes.value()).map_err(|e| {
-                    NodeError::Damaged(format!("header of block {seq} does not decode: {e}"))
-                })?;
-                block = Some((seq, head.time, bytes));
+        let entries = history_entries(&history, &a, 0, count)?;
+        // Entries of one block are adjacent: each block is read once.
+        for same_block in entries.chunk_by(|x, y| x.seq == y.seq) {
+            let seq = same_block[0].seq;
+            let bytes = blocks.get(seq)?.ok_or_else(|| {
+                NodeError::Damaged(format!("history points at missing block {seq}"))
+            })?;
+            let time = stored_header(seq, bytes.value())?.time;
+            for HistoryEntry { txid, .. } in same_block {
+                let loc = txs
+                    .get(&txid.0)?
+                    .map(|g| TxLocation::from_bytes(g.value()))
+                    .ok_or_else(|| {
+                        NodeError::Damaged(format!("history transaction {txid} is not indexed"))
+                    })?;
+                let txn = located_tx(bytes.value(), &loc, txid)?;
+                out.extend(
+                    txn.created_outputs(txid, seq, time)
+                        .iter()
+                        .filter(|ux| ux.body.address == *address)
+                        .map(UxOut::hash),
+                );
             }
-            let Some((_, time, bytes)) = &block else {
-                continue;
-            };
-            let start = loc.offset as usize;
-            let slice = bytes
-                .value()
-                .get(start..start + loc.len as usize)
-                .ok_or_else(|| {
-                    NodeError::Damaged(format!("transaction {txid} points past block {seq}"))
-                })?;
-            let txn: Transaction = decode_or_damaged(&format!("transaction {txid}"), slice)?;
-            out.extend(
-                txn.created_outputs(&txid, seq, *time)
-                    .iter()
-                    .filter(|ux| ux.body.address == *address)
-                    .map(UxOut::hash),
-            );
         }
         Ok(out)
     }

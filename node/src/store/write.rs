@@ -106,8 +106,8 @@ pub(super) struct BatchChanges {
     spenders: HashMap<Sha256, Spender>,
     /// Every output the batch creates.
     outputs: Vec<(Sha256, [u8; OUTPUT_LEN])>,
-    /// New history entries: `address ‖ n` and the entry.
-    addr_txs: Vec<([u8; 29], [u8; HISTORY_ENTRY_LEN])>,
+    /// New history entries: address, the entry's number in its history, entry.
+    addr_txs: Vec<([u8; 21], u64, [u8; HISTORY_ENTRY_LEN])>,
     /// Per address touched: (stored count before the batch, added by it).
     addr_count: HashMap<[u8; 21], (u64, u64)>,
     confirmed: Vec<[u8; 32]>,
@@ -274,7 +274,7 @@ fn write_block(
             *added += 1;
             changes
                 .addr_txs
-                .push((history_key(&a, n), history_entry(seq, pos, &tx.txid.0)));
+                .push((a, n, history_entry(seq, pos, &tx.txid.0)));
         }
     }
     Ok(())
@@ -318,7 +318,7 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
         }
     }
     flush_outputs(t, c.outputs, c.spenders)?;
-    c.addr_txs.sort_unstable_by_key(|(k, _)| *k);
+    c.addr_txs.sort_unstable_by_key(|(a, n, _)| (*a, *n));
     flush_history(t, &c.addr_txs)?;
     let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
     counts.sort_unstable();
@@ -384,24 +384,16 @@ fn flush_outputs(
 /// last stored chunk of an address is completed, then new ones written.
 fn flush_history(
     t: &mut Tables<'_>,
-    entries: &[([u8; 29], [u8; HISTORY_ENTRY_LEN])],
+    entries: &[([u8; 21], u64, [u8; HISTORY_ENTRY_LEN])],
 ) -> Result<(), NodeError> {
-    let number = |k: &[u8; 29]| {
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&k[21..]);
-        u64::from_be_bytes(n)
-    };
     let mut chunk: Vec<u8> = Vec::with_capacity(HISTORY_CHUNK as usize * HISTORY_ENTRY_LEN);
-    for run in entries.chunk_by(|x, y| x.0[..21] == y.0[..21]) {
-        let mut a = [0u8; 21];
-        a.copy_from_slice(&run[0].0[..21]);
-        let first = number(&run[0].0);
+    for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        let (a, first) = (run[0].0, run[0].1);
         let mut chunk_no = first / HISTORY_CHUNK;
         chunk.clear();
         let stored = (first % HISTORY_CHUNK) as usize * HISTORY_ENTRY_LEN;
         if stored > 0 {
-            let g = t.addr_txs.get(&history_key(&a, chunk_no))?;
-            match g {
+            match t.addr_txs.get(&history_key(&a, chunk_no))? {
                 Some(g) if g.value().len() == stored => chunk.extend_from_slice(g.value()),
                 _ => {
                     return Err(NodeError::Damaged(format!(
@@ -411,13 +403,8 @@ fn flush_history(
                 }
             }
         }
-        for (i, (key, entry)) in run.iter().enumerate() {
-            let n = number(key);
-            if n != first + i as u64 {
-                return Err(NodeError::Invalid(format!(
-                    "history entries not consecutive at {n}"
-                )));
-            }
+        for (i, (_, n, entry)) in run.iter().enumerate() {
+            debug_assert_eq!(*n, first + i as u64, "history numbers are consecutive");
             if n / HISTORY_CHUNK != chunk_no {
                 t.addr_txs
                     .insert(&history_key(&a, chunk_no), chunk.as_slice())?;
