@@ -11,7 +11,8 @@
 //!    (default 200,000). Ratio = late / early (goal ≤ 1.2).
 //! 3. Lookups, single thread: transaction by id, one page (100) of the
 //!    history of the address with the most entries, unspent outputs of that
-//!    address, every output it received — each timed over many calls.
+//!    address, every output it received, one output by id — each timed
+//!    over many calls.
 //!
 //! Prints one JSON object at the end. Run with
 //! `cargo bench -p skyx-node --bench node_store`.
@@ -295,10 +296,17 @@ fn lookups(store: &ChainStore) -> serde_json::Value {
     let unspent = per_call(2_000, |_| store.address_unspent(&address));
     // Every output the address received (read through its history).
     let received = per_call(5, |_| store.address_outputs(&address));
-    let n_received = store
+    let received_ids: Vec<Sha256> = store
         .address_outputs(&address)
-        .map(|v| v.len())
-        .unwrap_or(0);
+        .map(|v| v.iter().map(|r| r.ux.hash()).collect())
+        .unwrap_or_default();
+    let n_received = received_ids.len();
+    // Outputs by id (spent or not), sampled across the address's outputs.
+    let output = per_call(20_000, |i| {
+        received_ids
+            .get(i as usize % received_ids.len().max(1))
+            .map(|id| store.output(id))
+    });
     let n_unspent = store
         .address_unspent(&address)
         .map(|v| v.len())
@@ -310,10 +318,12 @@ fn lookups(store: &ChainStore) -> serde_json::Value {
         unspent.as_secs_f64() * 1e6
     );
     eprintln!(
-        "lookups: the {n_received} outputs it received {:.1} ms",
-        received.as_secs_f64() * 1e3
+        "lookups: the {n_received} outputs it received {:.1} ms; one output by id {:.1} µs",
+        received.as_secs_f64() * 1e3,
+        output.as_secs_f64() * 1e6
     );
     json!({
+        "output_by_id_us": output.as_secs_f64() * 1e6,
         "received_outputs_ms": received.as_secs_f64() * 1e3,
         "received_outputs": n_received,
         "tx_by_id_us": tx.as_secs_f64() * 1e6,

@@ -1,24 +1,29 @@
 //! Address history and received outputs of a generated chain with busy
 //! addresses (histories spanning many chunks), read back from the store
 //! after imports that write the whole chain at once and one block at a
-//! time, against a model built by replaying the chain in memory.
+//! time, against a model built by replaying the chain in memory. Every
+//! received output is also looked up by id, with its spender.
 
 use std::collections::HashMap;
 
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::chain::UnspentSet;
 use skyx_coins::sky::hash::Sha256;
+use skyx_coins::sky::uxout::UxOut;
 use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{chain_spec, generate_to_file, GenerateOptions};
 use skyx_node::import::{import_chain_file, ImportOptions};
-use skyx_node::store::tables::HISTORY_CHUNK;
-use skyx_node::store::ChainStore;
+use skyx_node::store::read::OutputRecord;
+use skyx_node::store::tables::{output_id_key, OutPos, Spender, HISTORY_CHUNK, OUTPUT_IDS};
+use skyx_node::store::{ChainStore, STORE_FILE};
 
-/// Per address: txids touching it and ids of outputs it received, in chain order.
+/// Per address: txids touching it and outputs it received, in chain order;
+/// the spender of every spent output.
 #[derive(Default)]
 struct Model {
     history: HashMap<Address, Vec<Sha256>>,
-    received: HashMap<Address, Vec<Sha256>>,
+    received: HashMap<Address, Vec<UxOut>>,
+    spenders: HashMap<Sha256, Spender>,
 }
 
 fn model(opts: &GenerateOptions, file: &std::path::Path) -> Model {
@@ -46,10 +51,10 @@ fn model(opts: &GenerateOptions, file: &std::path::Path) -> Model {
                 m.history.entry(a).or_default().push(tx.txid);
             }
             for ux in &tx.created {
-                m.received
-                    .entry(ux.body.address)
-                    .or_default()
-                    .push(ux.hash());
+                m.received.entry(ux.body.address).or_default().push(*ux);
+            }
+            for ux in &tx.spent {
+                m.spenders.insert(ux.hash(), (tx.txid, block.block.seq()));
             }
         }
     }
@@ -88,8 +93,21 @@ fn check(store: &ChainStore, m: &Model) {
                 );
             }
         }
-        let received = m.received.get(a).cloned().unwrap_or_default();
+        let received: Vec<OutputRecord> = m
+            .received
+            .get(a)
+            .into_iter()
+            .flatten()
+            .map(|ux| OutputRecord {
+                ux: *ux,
+                spent: m.spenders.get(&ux.hash()).copied(),
+            })
+            .collect();
         assert_eq!(store.address_outputs(a).expect("outputs"), received, "{a}");
+        for r in &received {
+            let id = r.ux.hash();
+            assert_eq!(store.output(&id).expect("lookup"), Some(*r), "{id}");
+        }
     }
 }
 
@@ -121,4 +139,74 @@ fn histories_over_many_chunks_equal_a_replay_of_the_chain() {
         let (store, _) = import_chain_file(&data, &file, &opts).expect("import");
         check(&store, &m);
     }
+}
+
+/// The id index keeps only 8 bytes of each id: a lookup must skip entries
+/// whose prefix matches but whose output hashes to another id, and report
+/// an entry pointing nowhere as damage.
+#[test]
+fn output_lookups_check_the_full_id_of_each_candidate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = GenerateOptions {
+        blocks: 8,
+        txs_per_block: 4,
+        seed: "output-ids".into(),
+        ..GenerateOptions::default()
+    };
+    let file = dir.path().join("chain.jsonl");
+    generate_to_file(&opts, &file).expect("generate");
+    let m = model(&opts, &file);
+    let data = dir.path().join("store");
+    let (store, _) = import_chain_file(&data, &file, &ImportOptions::default()).expect("import");
+    // An output of a late block, and the position of the first output of
+    // block 1 (which sorts before it under a shared prefix).
+    let block = |seq| store.block_by_seq(seq).expect("read").expect("block").block;
+    let late = block(6);
+    let late_tx = &late.body.transactions[0];
+    let target = late_tx.created_outputs(&late_tx.hash(), 6, late.head.time)[0];
+    let id = target.hash();
+    let want = OutputRecord {
+        ux: target,
+        spent: m.spenders.get(&id).copied(),
+    };
+    assert_eq!(store.output(&id).expect("lookup"), Some(want));
+    let early = OutPos {
+        seq: 1,
+        tx: 0,
+        index: 0,
+    };
+    let mut sibling = id;
+    sibling.0[31] ^= 0xff;
+    let mut broken = id;
+    broken.0[0] ^= 0xff;
+    let path = data.join(STORE_FILE);
+    drop(store);
+    {
+        let db = redb::Database::open(&path).expect("open");
+        let w = db.begin_write().expect("write");
+        {
+            let mut ids = w.open_table(OUTPUT_IDS).expect("table");
+            // Same prefix as `id`, another output: sorts before the real entry.
+            ids.insert(&output_id_key(&id, &early), ()).expect("insert");
+            ids.insert(&output_id_key(&sibling, &early), ())
+                .expect("insert");
+            // A position past the chain.
+            let nowhere = OutPos {
+                seq: 1_000,
+                tx: 0,
+                index: 0,
+            };
+            ids.insert(&output_id_key(&broken, &nowhere), ())
+                .expect("insert");
+        }
+        w.commit().expect("commit");
+    }
+    let store = ChainStore::open(&data, None).expect("reopen");
+    assert_eq!(store.output(&id).expect("lookup"), Some(want));
+    assert_eq!(store.output(&sibling).expect("lookup"), None);
+    let err = store.output(&broken).expect_err("points nowhere");
+    assert!(
+        err.to_string().contains("missing block 1000"),
+        "unexpected error: {err}"
+    );
 }

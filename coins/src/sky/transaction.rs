@@ -182,6 +182,24 @@ pub fn tx_size(n_in: usize, n_out: usize) -> usize {
     49 + 97 * n_in + 37 * n_out
 }
 
+/// Length of the transaction encoded at the start of `bytes`, read from its
+/// signature, input and output counts without decoding it (the `Length`
+/// field is not used: the genesis transaction stores 0 there). `None` if
+/// `bytes` ends before the transaction does.
+pub fn encoded_len(bytes: &[u8]) -> Option<usize> {
+    let count = |at: usize| -> Option<usize> {
+        let raw: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        usize::try_from(u32::from_le_bytes(raw)).ok()
+    };
+    // Length (4), Type (1), InnerHash (32), then three counted lists.
+    let mut at = 37usize;
+    for item in [65usize, 32, 37] {
+        let n = count(at)?;
+        at = at.checked_add(4)?.checked_add(n.checked_mul(item)?)?;
+    }
+    (at <= bytes.len()).then_some(at)
+}
+
 impl Transaction {
     /// Decodes a serialized transaction, rejecting trailing bytes.
     pub fn decode(bytes: &[u8]) -> Result<Transaction, TxError> {
@@ -485,6 +503,35 @@ pub fn input_hours(head_time: u64, spent: &[UxOut]) -> Result<u64, TxError> {
 mod tests {
     use super::*;
     use crate::sky::test_vectors::{hex_field, read_json};
+
+    // Reads: skycoin/transactions/encoded-txs.json
+    #[test]
+    fn encoded_len_walks_concatenated_transactions() {
+        let v = read_json("skycoin/transactions/encoded-txs.json");
+        let raws: Vec<Vec<u8>> = v["txs"]
+            .as_array()
+            .expect("a list of transactions")
+            .iter()
+            .map(|t| hex_field(t, "raw"))
+            .collect();
+        let joined = raws.concat();
+        let mut at = 0;
+        for raw in &raws {
+            let len = encoded_len(&joined[at..]).expect("a whole transaction");
+            assert_eq!(&joined[at..at + len], raw.as_slice());
+            at += len;
+        }
+        assert_eq!(at, joined.len());
+        // Cut anywhere inside, the transaction is not whole.
+        let first = &raws[0];
+        for cut in [0, 36, 40, first.len() - 1] {
+            assert_eq!(encoded_len(&first[..cut]), None, "{cut}");
+        }
+        // A zero Length field (as in the genesis transaction) does not matter.
+        let mut zeroed = first.clone();
+        zeroed[..4].fill(0);
+        assert_eq!(encoded_len(&zeroed), Some(first.len()));
+    }
 
     // Reads: skycoin/transactions/encoded-txs.json
     #[test]

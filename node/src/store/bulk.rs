@@ -93,8 +93,18 @@ impl BulkWriter<'_> {
             return Ok(());
         };
         let changes = std::mem::take(&mut self.changes);
-        let written = write::flush_changes(&txn, changes)
-            .and_then(|()| txn.commit().map_err(NodeError::from));
+        let started = std::time::Instant::now();
+        let written = write::flush_changes(&txn, changes).and_then(|()| {
+            let flushed = started.elapsed();
+            txn.commit().map_err(NodeError::from)?;
+            tracing::debug!(
+                transactions = self.pending_txs,
+                flush_ms = flushed.as_millis() as u64,
+                commit_ms = (started.elapsed() - flushed).as_millis() as u64,
+                "bulk commit"
+            );
+            Ok(())
+        });
         self.pending_txs = 0;
         match written {
             Ok(()) => {

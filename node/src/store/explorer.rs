@@ -11,7 +11,7 @@ use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::transaction::Transaction;
 use skyx_coins::sky::uxout::UxOut;
 
-use super::read::{output_record, stored_header, OutputRecord};
+use super::read::{stored_header, OutputReader, OutputRecord};
 use super::tables::*;
 use super::ChainStore;
 use crate::error::NodeError;
@@ -73,8 +73,8 @@ impl ChainStore {
     /// Several outputs (spent or not) by id, in one read; unknown ids give `None`.
     pub fn outputs(&self, ids: &[Sha256]) -> Result<Vec<Option<OutputRecord>>, NodeError> {
         let r = self.db_handle().begin_read()?;
-        let outputs = r.open_table(OUTPUTS)?;
-        ids.iter().map(|id| output_record(&outputs, id)).collect()
+        let outputs = OutputReader::open(&r)?;
+        ids.iter().map(|id| outputs.find(id)).collect()
     }
 
     /// Several unspent outputs by id, in one read; spent or unknown ids give `None`.
@@ -85,7 +85,7 @@ impl ChainStore {
             .map(|id| {
                 t.get(&id.0)?
                     .map(|g| {
-                        decode_exact(g.value())
+                        decode_exact(split_unspent(g.value()).0)
                             .map_err(|e| NodeError::Damaged(format!("unspent output {id}: {e}")))
                     })
                     .transpose()

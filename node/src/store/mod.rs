@@ -22,18 +22,28 @@
 //! block, its signature, the seq/hash indexes, the transaction index, the
 //! unspent set, the address indexes and the head change together or not at
 //! all. Nothing already stored is rewritten: blocks and index entries are
-//! insert-only; only the unspent set shrinks, an output's record gains its
-//! spender (an output created and spent within one write is written once,
-//! already spent), the per-address transaction counters grow and the head
-//! moves. Import uses a
+//! insert-only; only the unspent set shrinks, the per-address transaction
+//! counters grow and the head moves. Import uses a
 //! [`bulk::BulkWriter`]: the same writes, committed every few hundred
 //! thousand transactions. Writers take their own lock; readers of the head
 //! never wait for a write.
 //!
+//! # Outputs by id
+//! An output is stored once, inside its block. Any output ever created is
+//! found by id through `output_ids` (the first 8 bytes of the id ‖ where it
+//! was created: block, transaction, index); the lookup rebuilds each
+//! candidate from its block and keeps the one whose hash is the id. Its
+//! spender is kept in `spent` under that position. Hash-ordered tables are
+//! the expensive ones to grow, since every commit rewrites each page their
+//! inserts land on: this one holds 24 bytes per output rather than the whole
+//! output with its spender, and the position-keyed `spent` grows near its
+//! end, where the recently created outputs are.
+//!
 //! # Address history
-//! The n-th transaction of an address (in chain order) is stored under
-//! `address ‖ n`, with the address's count kept beside it, so a page at any
-//! offset, from either end, is one range read whatever the history's length.
+//! The n-th transaction of an address (in chain order) is entry n % 32 of
+//! the chunk stored under `address ‖ n / 32`, with the address's count kept
+//! beside it, so a page at any offset, from either end, is one range read
+//! whatever the history's length.
 //! The outputs an address received are read through these transactions
 //! rather than kept in an index of their own: one index fewer to write per
 //! output, for a read the explorer makes rarely.
@@ -436,7 +446,8 @@ fn init_meta(db: &Database, spec: &ChainSpec) -> Result<(), NodeError> {
         w.open_table(HASH_SEQ)?;
         w.open_table(TXS)?;
         w.open_table(UNSPENT)?;
-        w.open_table(OUTPUTS)?;
+        w.open_table(OUTPUT_IDS)?;
+        w.open_table(SPENT)?;
         w.open_table(ADDR_UNSPENT)?;
         w.open_table(ADDR_TXS)?;
         w.open_table(ADDR_COUNT)?;

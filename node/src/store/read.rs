@@ -2,14 +2,16 @@
 //! id, outputs by id, and per address its unspent outputs, its history and
 //! every output it received. None of them scans the chain.
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{
+    ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+};
 use serde::Serialize;
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::block::{Block, BlockHeader, SignedBlock};
 use skyx_coins::sky::encoding::{decode_exact, decode_prefix};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::signature::Sig;
-use skyx_coins::sky::transaction::Transaction;
+use skyx_coins::sky::transaction::{encoded_len, Transaction};
 use skyx_coins::sky::uxout::UxOut;
 
 use super::tables::*;
@@ -89,20 +91,86 @@ fn located_tx(block: &[u8], loc: &TxLocation, txid: &Sha256) -> Result<Transacti
     decode_or_damaged(&format!("transaction {txid}"), slice)
 }
 
-/// The record of output `id` in the [`OUTPUTS`] table.
-pub(super) fn output_record(
-    outputs: &impl ReadableTable<&'static [u8; 32], &'static [u8]>,
-    id: &Sha256,
-) -> Result<Option<OutputRecord>, NodeError> {
-    let Some(g) = outputs.get(&id.0)? else {
-        return Ok(None);
-    };
-    let v = OutputValue::from_bytes(g.value())
-        .ok_or_else(|| NodeError::Damaged(format!("output record {id} has the wrong length")))?;
-    Ok(Some(OutputRecord {
-        ux: decode_or_damaged(&format!("output {id}"), &v.ux)?,
-        spent: v.spent,
-    }))
+/// Byte offset of the first transaction in a stored block: the header
+/// (124 bytes) and the transaction count (4).
+const FIRST_TX_OFFSET: usize = 128;
+
+/// The encoding of the transaction at position `tx` of the stored block
+/// `seq`, found by walking the transactions before it.
+fn tx_bytes_at(seq: u64, block: &[u8], tx: u32) -> Result<&[u8], NodeError> {
+    let damaged = || NodeError::Damaged(format!("block {seq} has no transaction {tx}"));
+    let mut at = FIRST_TX_OFFSET;
+    for _ in 0..tx {
+        at += block.get(at..).and_then(encoded_len).ok_or_else(damaged)?;
+    }
+    let rest = block.get(at..).ok_or_else(damaged)?;
+    let len = encoded_len(rest).ok_or_else(damaged)?;
+    Ok(&rest[..len])
+}
+
+/// The tables an output lookup reads, opened once per read transaction.
+pub(super) struct OutputReader {
+    ids: ReadOnlyTable<&'static [u8; 24], ()>,
+    blocks: ReadOnlyTable<u64, &'static [u8]>,
+    spent: ReadOnlyTable<&'static [u8; 16], &'static [u8; 40]>,
+}
+
+impl OutputReader {
+    /// Opens the tables in `r`.
+    pub(super) fn open(r: &ReadTransaction) -> Result<OutputReader, NodeError> {
+        Ok(OutputReader {
+            ids: r.open_table(OUTPUT_IDS)?,
+            blocks: r.open_table(BLOCKS)?,
+            spent: r.open_table(SPENT)?,
+        })
+    }
+
+    /// Output `id` (spent or not) with its spender: each position indexed
+    /// under the id's prefix is read from its block until one hashes to `id`.
+    pub(super) fn find(&self, id: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
+        let (lo, hi) = output_id_range(id);
+        for entry in self.ids.range::<&[u8; 24]>(&lo..=&hi)? {
+            let (k, _) = entry?;
+            let mut pos = [0u8; 16];
+            pos.copy_from_slice(&k.value()[8..]);
+            let at = OutPos::from_bytes(&pos);
+            let ux = self.output_at(&at)?;
+            if ux.hash() == *id {
+                return Ok(Some(OutputRecord {
+                    ux,
+                    spent: self.spender(&at)?,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The output created at `at`, rebuilt from its stored block.
+    fn output_at(&self, at: &OutPos) -> Result<UxOut, NodeError> {
+        let OutPos { seq, tx, index } = *at;
+        let block = self.blocks.get(seq)?.ok_or_else(|| {
+            NodeError::Damaged(format!("output index points at missing block {seq}"))
+        })?;
+        let time = stored_header(seq, block.value())?.time;
+        let (txn, txid) = Transaction::decode_with_txid(tx_bytes_at(seq, block.value(), tx)?)
+            .map_err(|e| NodeError::Damaged(format!("transaction {tx} of block {seq}: {e}")))?;
+        txn.created_outputs(&txid, seq, time)
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| {
+                NodeError::Damaged(format!(
+                    "output index points past the outputs of transaction {tx} of block {seq}"
+                ))
+            })
+    }
+
+    /// The spender of the output created at `at`, if it is spent.
+    fn spender(&self, at: &OutPos) -> Result<Option<Spender>, NodeError> {
+        Ok(self
+            .spent
+            .get(&at.to_bytes())?
+            .map(|g| parse_spender(g.value())))
+    }
 }
 
 /// Entries `lo..hi` of the history of address `a`: the chunks holding
@@ -226,14 +294,19 @@ impl ChainStore {
         let r = self.db().begin_read()?;
         let t = r.open_table(UNSPENT)?;
         t.get(&uxid.0)?
-            .map(|g| decode_or_damaged(&format!("unspent output {uxid}"), g.value()))
+            .map(|g| {
+                decode_or_damaged(
+                    &format!("unspent output {uxid}"),
+                    split_unspent(g.value()).0,
+                )
+            })
             .transpose()
     }
 
     /// Any output ever created, with its spender.
     pub fn output(&self, uxid: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
         let r = self.db().begin_read()?;
-        output_record(&r.open_table(OUTPUTS)?, uxid)
+        OutputReader::open(&r)?.find(uxid)
     }
 
     /// The unspent outputs of an address.
@@ -254,7 +327,10 @@ impl ChainStore {
             let g = unspent.get(&id)?.ok_or_else(|| {
                 NodeError::Damaged(format!("indexed unspent output {} is missing", Sha256(id)))
             })?;
-            out.push(decode_or_damaged("unspent output", g.value())?);
+            out.push(decode_or_damaged(
+                "unspent output",
+                split_unspent(g.value()).0,
+            )?);
         }
         Ok(out)
     }
@@ -301,9 +377,9 @@ impl ChainStore {
         Ok(page)
     }
 
-    /// Ids of every output an address received, in chain order (block,
-    /// transaction, output index), found through its history.
-    pub fn address_outputs(&self, address: &Address) -> Result<Vec<Sha256>, NodeError> {
+    /// Every output an address received, with its spender, in chain order
+    /// (block, transaction, output index), found through its history.
+    pub fn address_outputs(&self, address: &Address) -> Result<Vec<OutputRecord>, NodeError> {
         let a = addr_key(address);
         let r = self.db().begin_read()?;
         let count = r
@@ -314,6 +390,7 @@ impl ChainStore {
         let history = r.open_table(ADDR_TXS)?;
         let txs = r.open_table(TXS)?;
         let blocks = r.open_table(BLOCKS)?;
+        let spent = r.open_table(SPENT)?;
         let mut out = Vec::new();
         let entries = history_entries(&history, &a, 0, count)?;
         // Entries of one block are adjacent: each block is read once.
@@ -323,7 +400,7 @@ impl ChainStore {
                 NodeError::Damaged(format!("history points at missing block {seq}"))
             })?;
             let time = stored_header(seq, bytes.value())?.time;
-            for HistoryEntry { txid, .. } in same_block {
+            for HistoryEntry { txid, pos, .. } in same_block {
                 let loc = txs
                     .get(&txid.0)?
                     .map(|g| TxLocation::from_bytes(g.value()))
@@ -331,12 +408,18 @@ impl ChainStore {
                         NodeError::Damaged(format!("history transaction {txid} is not indexed"))
                     })?;
                 let txn = located_tx(bytes.value(), &loc, txid)?;
-                out.extend(
-                    txn.created_outputs(txid, seq, time)
-                        .iter()
-                        .filter(|ux| ux.body.address == *address)
-                        .map(UxOut::hash),
-                );
+                for (index, ux) in txn.created_outputs(txid, seq, time).into_iter().enumerate() {
+                    if ux.body.address != *address {
+                        continue;
+                    }
+                    let at = OutPos {
+                        seq,
+                        tx: *pos,
+                        index: index as u32,
+                    };
+                    let spent = spent.get(&at.to_bytes())?.map(|g| parse_spender(g.value()));
+                    out.push(OutputRecord { ux, spent });
+                }
             }
         }
         Ok(out)
@@ -349,7 +432,10 @@ impl ChainStore {
         let mut out = Vec::new();
         for entry in t.iter()? {
             let (_, v) = entry?;
-            out.push(decode_or_damaged("unspent output", v.value())?);
+            out.push(decode_or_damaged(
+                "unspent output",
+                split_unspent(v.value()).0,
+            )?);
         }
         Ok(out)
     }

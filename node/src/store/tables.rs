@@ -20,13 +20,19 @@ pub const SEQ_HASH: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seq_
 pub const HASH_SEQ: TableDefinition<&[u8; 32], u64> = TableDefinition::new("hash_seq");
 /// txid → where the transaction is: see [`TxLocation`].
 pub const TXS: TableDefinition<&[u8; 32], &[u8; 20]> = TableDefinition::new("txs");
-/// uxid → unspent output (`UxHead ‖ UxBody`, 85 bytes).
-pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; 85]> = TableDefinition::new("unspent");
-/// uxid → every output ever created: the 85-byte output, followed once it
-/// is spent by the spending txid and block seq (u64 BE), see [`OutputValue`].
-/// One record per output: an output created and spent between two writes
-/// is written once, already spent.
-pub const OUTPUTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("outputs");
+/// uxid → unspent output: `UxHead ‖ UxBody` (85 bytes) ‖ where it was
+/// created ([`OutPos`], 16 bytes), see [`unspent_value`].
+pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; UNSPENT_LEN]> = TableDefinition::new("unspent");
+/// First 8 bytes of a uxid ‖ [`OutPos`] → (): every output ever created,
+/// found by its id. The output itself is read from its block; the short
+/// prefix keeps this hash-ordered index (which every commit rewrites
+/// wherever its inserts land) small, and a lookup checks the full id of
+/// each candidate.
+pub const OUTPUT_IDS: TableDefinition<&[u8; 24], ()> = TableDefinition::new("output_ids");
+/// [`OutPos`] of a spent output → spending txid ‖ block seq (BE). Keyed by
+/// position, so the inserts of a write land near the end of the table,
+/// where the recently created outputs are.
+pub const SPENT: TableDefinition<&[u8; 16], &[u8; 40]> = TableDefinition::new("spent");
 /// address ‖ uxid → () for the unspent outputs of an address.
 pub const ADDR_UNSPENT: TableDefinition<&[u8; 53], ()> = TableDefinition::new("addr_unspent");
 /// address ‖ chunk (BE) → up to [`HISTORY_CHUNK`] history entries of
@@ -50,9 +56,10 @@ pub const META_HEAD: &str = "head_seq";
 /// Meta key: the unspent-set hash after the head.
 pub const META_UX_HASH: &str = "ux_hash";
 
-/// The schema this code writes and reads (3: spender kept in the output
-/// record; address history in chunks; received outputs found through it).
-pub const SCHEMA_VERSION: u32 = 3;
+/// The schema this code writes and reads (4: outputs found by position
+/// through a short id index, spenders keyed by position; address history
+/// in chunks; received outputs found through it).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
 pub fn addr_key(a: &Address) -> [u8; 21] {
@@ -104,50 +111,100 @@ pub fn addr_unspent_key(a: &[u8; 21], uxid: &[u8; 32]) -> [u8; 53] {
     k
 }
 
-/// Length of an [`OUTPUTS`] value of an unspent output.
-pub const OUTPUT_LEN: usize = 85;
+/// Length of an encoded output (`UxHead ‖ UxBody`).
+pub const UX_LEN: usize = 85;
 
-/// Length of an [`OUTPUTS`] value of a spent output.
-pub const SPENT_OUTPUT_LEN: usize = OUTPUT_LEN + 40;
+/// Length of an [`UNSPENT`] value.
+pub const UNSPENT_LEN: usize = UX_LEN + 16;
 
 /// The spender of an output: spending txid and the seq of its block.
 pub type Spender = (Sha256, u64);
 
-/// An [`OUTPUTS`] value: the encoded output and, once spent, its spender.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OutputValue {
-    /// `UxHead ‖ UxBody` as encoded.
-    pub ux: [u8; OUTPUT_LEN],
-    /// Spending txid and block seq, once spent.
-    pub spent: Option<Spender>,
+/// Where an output was created: its block, the position of its transaction
+/// in the block, and its index among that transaction's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutPos {
+    /// Block seq.
+    pub seq: u64,
+    /// Position of the transaction in the block.
+    pub tx: u32,
+    /// Index of the output in the transaction.
+    pub index: u32,
 }
 
-impl OutputValue {
-    /// The stored bytes: 85, or 125 when spent.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(SPENT_OUTPUT_LEN);
-        v.extend_from_slice(&self.ux);
-        if let Some((txid, seq)) = &self.spent {
-            v.extend_from_slice(&txid.0);
-            v.extend_from_slice(&seq.to_be_bytes());
-        }
+impl OutPos {
+    /// The 16-byte stored form (big-endian fields, so keys sort by position).
+    pub fn to_bytes(&self) -> [u8; 16] {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&self.seq.to_be_bytes());
+        v[8..12].copy_from_slice(&self.tx.to_be_bytes());
+        v[12..].copy_from_slice(&self.index.to_be_bytes());
         v
     }
 
-    /// Inverse of [`to_bytes`](Self::to_bytes); `None` for any other length.
-    pub fn from_bytes(v: &[u8]) -> Option<OutputValue> {
-        let ux: [u8; OUTPUT_LEN] = v.get(..OUTPUT_LEN)?.try_into().ok()?;
-        let spent = match v.len() {
-            OUTPUT_LEN => None,
-            SPENT_OUTPUT_LEN => {
-                let txid: [u8; 32] = v[OUTPUT_LEN..OUTPUT_LEN + 32].try_into().ok()?;
-                let seq: [u8; 8] = v[OUTPUT_LEN + 32..].try_into().ok()?;
-                Some((Sha256(txid), u64::from_be_bytes(seq)))
-            }
-            _ => return None,
-        };
-        Some(OutputValue { ux, spent })
+    /// Inverse of [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(v: &[u8; 16]) -> OutPos {
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&v[..8]);
+        let mut tx = [0u8; 4];
+        tx.copy_from_slice(&v[8..12]);
+        let mut index = [0u8; 4];
+        index.copy_from_slice(&v[12..]);
+        OutPos {
+            seq: u64::from_be_bytes(seq),
+            tx: u32::from_be_bytes(tx),
+            index: u32::from_be_bytes(index),
+        }
     }
+}
+
+/// An [`OUTPUT_IDS`] key: the first 8 bytes of `uxid` ‖ `pos`.
+pub fn output_id_key(uxid: &Sha256, pos: &OutPos) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..8].copy_from_slice(&uxid.0[..8]);
+    k[8..].copy_from_slice(&pos.to_bytes());
+    k
+}
+
+/// The range of [`OUTPUT_IDS`] keys that may belong to `uxid`.
+pub fn output_id_range(uxid: &Sha256) -> ([u8; 24], [u8; 24]) {
+    let mut lo = [0u8; 24];
+    lo[..8].copy_from_slice(&uxid.0[..8]);
+    let mut hi = [0xff; 24];
+    hi[..8].copy_from_slice(&uxid.0[..8]);
+    (lo, hi)
+}
+
+/// An [`UNSPENT`] value: the encoded output ‖ where it was created.
+pub fn unspent_value(ux: &[u8; UX_LEN], pos: &OutPos) -> [u8; UNSPENT_LEN] {
+    let mut v = [0u8; UNSPENT_LEN];
+    v[..UX_LEN].copy_from_slice(ux);
+    v[UX_LEN..].copy_from_slice(&pos.to_bytes());
+    v
+}
+
+/// Inverse of [`unspent_value`].
+pub fn split_unspent(v: &[u8; UNSPENT_LEN]) -> (&[u8], OutPos) {
+    let mut pos = [0u8; 16];
+    pos.copy_from_slice(&v[UX_LEN..]);
+    (&v[..UX_LEN], OutPos::from_bytes(&pos))
+}
+
+/// A [`SPENT`] value: spending txid ‖ block seq (BE).
+pub fn spender_value((txid, seq): &Spender) -> [u8; 40] {
+    let mut v = [0u8; 40];
+    v[..32].copy_from_slice(&txid.0);
+    v[32..].copy_from_slice(&seq.to_be_bytes());
+    v
+}
+
+/// Inverse of [`spender_value`].
+pub fn parse_spender(v: &[u8; 40]) -> Spender {
+    let mut txid = [0u8; 32];
+    txid.copy_from_slice(&v[..32]);
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&v[32..]);
+    (Sha256(txid), u64::from_be_bytes(seq))
 }
 
 /// Where a confirmed transaction is stored: its block, its position in the
@@ -208,22 +265,78 @@ mod tests {
     }
 
     #[test]
-    fn output_values_round_trip_and_other_lengths_are_refused() {
-        let mut ux = [0u8; OUTPUT_LEN];
-        ux.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
-        let unspent = OutputValue { ux, spent: None };
-        assert_eq!(unspent.to_bytes().len(), OUTPUT_LEN);
-        assert_eq!(OutputValue::from_bytes(&unspent.to_bytes()), Some(unspent));
-        let spent = OutputValue {
-            ux,
-            spent: Some((Sha256([7; 32]), 0x0102_0304_0506_0708)),
-        };
-        let bytes = spent.to_bytes();
-        assert_eq!(bytes.len(), SPENT_OUTPUT_LEN);
-        assert_eq!(&bytes[OUTPUT_LEN + 32..], &[1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(OutputValue::from_bytes(&bytes), Some(spent));
-        for len in [0, 84, 86, 124, 126] {
-            assert_eq!(OutputValue::from_bytes(&vec![0; len]), None, "{len}");
+    fn positions_round_trip_and_sort_as_their_keys() {
+        let positions = [
+            OutPos {
+                seq: 0,
+                tx: 0,
+                index: 0,
+            },
+            OutPos {
+                seq: 0,
+                tx: 0,
+                index: 1,
+            },
+            OutPos {
+                seq: 0,
+                tx: 1,
+                index: 0,
+            },
+            OutPos {
+                seq: 1,
+                tx: 0,
+                index: 0,
+            },
+            OutPos {
+                seq: 0x0102_0304_0506_0708,
+                tx: 0x0a0b_0c0d,
+                index: 0xffff,
+            },
+        ];
+        for w in positions.windows(2) {
+            assert!(w[0] < w[1]);
+            assert!(w[0].to_bytes() < w[1].to_bytes());
         }
+        for p in positions {
+            assert_eq!(OutPos::from_bytes(&p.to_bytes()), p);
+        }
+        assert_eq!(
+            positions[4].to_bytes(),
+            [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 0, 0, 0xff, 0xff]
+        );
+    }
+
+    #[test]
+    fn output_id_keys_fall_in_their_range_only() {
+        let id = Sha256([0x5a; 32]);
+        let pos = OutPos {
+            seq: 7,
+            tx: 3,
+            index: 2,
+        };
+        let (lo, hi) = output_id_range(&id);
+        let key = output_id_key(&id, &pos);
+        assert!(lo <= key && key <= hi);
+        let mut other = id;
+        other.0[7] = 0x5b;
+        let key = output_id_key(&other, &pos);
+        assert!(key > hi);
+    }
+
+    #[test]
+    fn unspent_and_spender_values_round_trip() {
+        let mut ux = [0u8; UX_LEN];
+        ux.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        let pos = OutPos {
+            seq: 9,
+            tx: 8,
+            index: 7,
+        };
+        let v = unspent_value(&ux, &pos);
+        assert_eq!(split_unspent(&v), (ux.as_slice(), pos));
+        let spender = (Sha256([7; 32]), 0x0102_0304_0506_0708);
+        let v = spender_value(&spender);
+        assert_eq!(&v[32..], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(parse_spender(&v), spender);
     }
 }

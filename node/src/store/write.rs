@@ -24,8 +24,9 @@ struct Tables<'txn> {
     seq_hash: Table<'txn, u64, &'static [u8; 32]>,
     hash_seq: Table<'txn, &'static [u8; 32], u64>,
     txs: Table<'txn, &'static [u8; 32], &'static [u8; 20]>,
-    unspent: Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
-    outputs: Table<'txn, &'static [u8; 32], &'static [u8]>,
+    unspent: Table<'txn, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
+    output_ids: Table<'txn, &'static [u8; 24], ()>,
+    spent: Table<'txn, &'static [u8; 16], &'static [u8; 40]>,
     addr_unspent: Table<'txn, &'static [u8; 53], ()>,
     addr_txs: Table<'txn, &'static [u8; 29], &'static [u8]>,
     addr_count: Table<'txn, &'static [u8; 21], u64>,
@@ -42,7 +43,8 @@ impl<'txn> Tables<'txn> {
             hash_seq: w.open_table(HASH_SEQ)?,
             txs: w.open_table(TXS)?,
             unspent: w.open_table(UNSPENT)?,
-            outputs: w.open_table(OUTPUTS)?,
+            output_ids: w.open_table(OUTPUT_IDS)?,
+            spent: w.open_table(SPENT)?,
             addr_unspent: w.open_table(ADDR_UNSPENT)?,
             addr_txs: w.open_table(ADDR_TXS)?,
             addr_count: w.open_table(ADDR_COUNT)?,
@@ -55,7 +57,7 @@ impl<'txn> Tables<'txn> {
 /// overlaid with the outputs the batch's earlier blocks spent and created. A
 /// storage error while looking up is kept and reported after validation.
 struct BatchUnspent<'a, 'txn> {
-    table: &'a Table<'txn, &'static [u8; 32], &'static [u8; 85]>,
+    table: &'a Table<'txn, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
     changes: &'a BatchChanges,
     error: RefCell<Option<NodeError>>,
 }
@@ -65,11 +67,11 @@ impl UnspentView for BatchUnspent<'_, '_> {
         if self.changes.spent_stored.contains(uxid) {
             return None;
         }
-        if let Some(ux) = self.changes.created.get(uxid) {
+        if let Some((ux, _)) = self.changes.created.get(uxid) {
             return Some(*ux);
         }
         let found = match self.table.get(&uxid.0) {
-            Ok(v) => v.map(|g| decode_exact::<UxOut>(g.value())),
+            Ok(v) => v.map(|g| decode_exact::<UxOut>(split_unspent(g.value()).0)),
             Err(e) => {
                 *self.error.borrow_mut() = Some(e.into());
                 return None;
@@ -96,16 +98,16 @@ impl UnspentView for BatchUnspent<'_, '_> {
 #[derive(Default)]
 pub(super) struct BatchChanges {
     /// Outputs created in the batch and still unspent at its end.
-    created: HashMap<Sha256, UxOut>,
+    created: HashMap<Sha256, (UxOut, OutPos)>,
     /// Stored outputs (from before the batch) the batch spends.
     spent_stored: HashSet<Sha256>,
     /// Their owners, for the address unspent index.
     spent_owners: Vec<[u8; 53]>,
     txs: Vec<([u8; 32], [u8; 20])>,
-    /// Every output the batch spends, with its spender.
-    spenders: HashMap<Sha256, Spender>,
-    /// Every output the batch creates.
-    outputs: Vec<(Sha256, [u8; OUTPUT_LEN])>,
+    /// Every output the batch spends: where it was created, and its spender.
+    spent: Vec<([u8; 16], [u8; 40])>,
+    /// The id index keys of every output the batch creates.
+    output_ids: Vec<[u8; 24]>,
     /// New history entries: address, the entry's number in its history, entry.
     addr_txs: Vec<([u8; 21], u64, [u8; HISTORY_ENTRY_LEN])>,
     /// Per address touched: (stored count before the batch, added by it).
@@ -245,20 +247,31 @@ fn write_block(
         // `spent` is in input order and each input is the spent output's id.
         for (ux, id) in tx.spent.iter().zip(&txn.inputs) {
             let a = addr_key(&ux.body.address);
-            if changes.created.remove(id).is_none() {
-                changes.spent_stored.insert(*id);
-                changes.spent_owners.push(addr_unspent_key(&a, &id.0));
-            }
-            changes.spenders.insert(*id, (tx.txid, seq));
+            let created_at = match changes.created.remove(id) {
+                Some((_, at)) => at,
+                None => {
+                    changes.spent_stored.insert(*id);
+                    changes.spent_owners.push(addr_unspent_key(&a, &id.0));
+                    stored_position(&t.unspent, id)?
+                }
+            };
+            changes
+                .spent
+                .push((created_at.to_bytes(), spender_value(&(tx.txid, seq))));
             if !touched.contains(&a) {
                 touched.push(a);
             }
         }
-        for (ux, id) in tx.created.iter().zip(&tx.created_ids) {
-            let id = *id;
+        for (index, (ux, id)) in tx.created.iter().zip(&tx.created_ids).enumerate() {
+            let at = OutPos {
+                seq,
+                tx: pos,
+                index: u32::try_from(index)
+                    .map_err(|_| NodeError::Invalid("too many outputs".into()))?,
+            };
             let a = addr_key(&ux.body.address);
-            changes.created.insert(id, *ux);
-            changes.outputs.push((id, ux_bytes(ux)));
+            changes.created.insert(*id, (*ux, at));
+            changes.output_ids.push(output_id_key(id, &at));
             if !touched.contains(&a) {
                 touched.push(a);
             }
@@ -280,6 +293,17 @@ fn write_block(
     Ok(())
 }
 
+/// Where the stored unspent output `id` was created.
+fn stored_position(
+    unspent: &Table<'_, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
+    id: &Sha256,
+) -> Result<OutPos, NodeError> {
+    unspent
+        .get(&id.0)?
+        .map(|g| split_unspent(g.value()).1)
+        .ok_or_else(|| NodeError::Damaged(format!("spent output {id} left the unspent set")))
+}
+
 /// Writes the gathered index changes into `w`, each table in key order.
 pub(super) fn flush_changes(w: &WriteTransaction, changes: BatchChanges) -> Result<(), NodeError> {
     flush(&mut Tables::open(w)?, changes)
@@ -296,11 +320,11 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
     for k in &c.spent_owners {
         t.addr_unspent.remove(k)?;
     }
-    let mut created: Vec<(Sha256, UxOut)> = c.created.into_iter().collect();
+    let mut created: Vec<(Sha256, (UxOut, OutPos))> = c.created.into_iter().collect();
     created.sort_unstable_by_key(|(id, _)| *id);
     let mut owners: Vec<[u8; 53]> = Vec::with_capacity(created.len());
-    for (id, ux) in &created {
-        t.unspent.insert(&id.0, &ux_bytes(ux))?;
+    for (id, (ux, at)) in &created {
+        t.unspent.insert(&id.0, &unspent_value(&ux_bytes(ux), at))?;
         owners.push(addr_unspent_key(&addr_key(&ux.body.address), &id.0));
     }
     owners.sort_unstable();
@@ -317,64 +341,25 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
             t.unconfirmed.remove(k)?;
         }
     }
-    flush_outputs(t, c.outputs, c.spenders)?;
+    c.spent.sort_unstable();
+    for (at, spender) in &c.spent {
+        if t.spent.insert(at, spender)?.is_some() {
+            return Err(NodeError::Damaged(format!(
+                "the output created at {:?} already has a spender",
+                OutPos::from_bytes(at)
+            )));
+        }
+    }
+    c.output_ids.sort_unstable();
+    for k in &c.output_ids {
+        t.output_ids.insert(k, ())?;
+    }
     c.addr_txs.sort_unstable_by_key(|(a, n, _)| (*a, *n));
     flush_history(t, &c.addr_txs)?;
     let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
     counts.sort_unstable();
     for (a, (base, added)) in &counts {
         t.addr_count.insert(a, base + added)?;
-    }
-    Ok(())
-}
-
-/// Writes the output records: each output the batch created once (already
-/// spent if the batch spent it), and the spender into the records of
-/// older outputs the batch spent. In key order.
-fn flush_outputs(
-    t: &mut Tables<'_>,
-    created: Vec<(Sha256, [u8; OUTPUT_LEN])>,
-    mut spenders: HashMap<Sha256, Spender>,
-) -> Result<(), NodeError> {
-    let mut records: Vec<(Sha256, OutputValue)> = created
-        .into_iter()
-        .map(|(id, ux)| {
-            let spent = spenders.remove(&id);
-            (id, OutputValue { ux, spent })
-        })
-        .collect();
-    let mut older: Vec<(Sha256, Spender)> = spenders.into_iter().collect();
-    older.sort_unstable_by_key(|(id, _)| *id);
-    for (id, spender) in older {
-        let stored = t
-            .outputs
-            .get(&id.0)?
-            .map(|g| OutputValue::from_bytes(g.value()));
-        let ux = match stored {
-            Some(Some(OutputValue { ux, spent: None })) => ux,
-            Some(Some(_)) => {
-                return Err(NodeError::Damaged(format!(
-                    "output {id} is recorded as spent but is in the unspent set"
-                )))
-            }
-            Some(None) => {
-                return Err(NodeError::Damaged(format!(
-                    "output record {id} is malformed"
-                )))
-            }
-            None => return Err(NodeError::Damaged(format!("output {id} has no record"))),
-        };
-        records.push((
-            id,
-            OutputValue {
-                ux,
-                spent: Some(spender),
-            },
-        ));
-    }
-    records.sort_unstable_by_key(|(id, _)| *id);
-    for (id, v) in &records {
-        t.outputs.insert(&id.0, v.to_bytes().as_slice())?;
     }
     Ok(())
 }
@@ -420,8 +405,8 @@ fn flush_history(
 }
 
 /// The 85-byte stored form of an output.
-pub(super) fn ux_bytes(ux: &UxOut) -> [u8; 85] {
-    let mut out = [0u8; 85];
+pub(super) fn ux_bytes(ux: &UxOut) -> [u8; UX_LEN] {
+    let mut out = [0u8; UX_LEN];
     out.copy_from_slice(&encode(ux));
     out
 }

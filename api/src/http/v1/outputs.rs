@@ -215,12 +215,10 @@ pub async fn address_uxouts_handler(
     let addr = parse_address(a).map_err(ApiError::bad_request)?;
     blocking(&s, move |s| {
         let t = head(s)?.time;
-        let ids = s.store.address_outputs(&addr)?;
         let list = s
             .store
-            .outputs(&ids)?
-            .into_iter()
-            .flatten()
+            .address_outputs(&addr)?
+            .iter()
             .map(|r| SpentOutput::new(&r.ux, r.spent, t))
             .collect();
         Ok(Json(list))
