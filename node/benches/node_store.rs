@@ -6,9 +6,11 @@
 //!    can skip: recovering the public key of every input signature of the
 //!    same chain, on all cores, timed before and after the import. Ratio =
 //!    mean bare time / ingest time (goal ≥ 0.8).
-//! 2. Append cost: single durable block appends timed at height ~1,000 and
-//!    again after the store has grown to `SKYX_BENCH_APPEND_BLOCKS` blocks
-//!    (default 200,000). Ratio = late / early (goal ≤ 1.2).
+//! 2. Append cost: single durable block appends on a store at height
+//!    ~1,000 and on one of the same chain at `SKYX_BENCH_APPEND_BLOCKS`
+//!    blocks (default 1,000,000), timed in alternating rounds of one journal
+//!    period each (so each includes one checkpoint). Ratio = median late /
+//!    median early (goal ≤ 1.2).
 //! 3. Lookups, single thread: transaction by id, one page (100) of the
 //!    history of the address with the most entries, unspent outputs of that
 //!    address, every output it received, one output by id — each timed
@@ -139,11 +141,29 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
     )
 }
 
-/// Mean time per block of appending `blocks`: the first half one durable
-/// write each, the second half in one durable batch (as sync and import do).
-fn time_appends(store: &ChainStore, blocks: &[SignedBlock]) -> (Duration, Duration) {
-    let (single, batched) = blocks.split_at(blocks.len() / 2);
+/// Signers of every block, recovered on all cores.
+fn with_signers(blocks: Vec<SignedBlock>) -> Vec<(SignedBlock, skyx_coins::sky::chain::Signers)> {
+    blocks
+        .into_par_iter()
+        .map(|b| {
+            let signers = if b.block.seq() == 0 {
+                Default::default()
+            } else {
+                recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"))
+            };
+            (b, signers)
+        })
+        .collect()
+}
+
+/// Mean time per block of one round on `store`: `period` blocks appended
+/// one durable write each, then `period` blocks in one durable batch (as
+/// sync does). Each part starts on an empty journal and is one journal
+/// period long, so each includes one checkpoint.
+fn append_round(store: &ChainStore, blocks: &[SignedBlock], period: usize) -> (Duration, Duration) {
+    let (single, batched) = blocks.split_at(period.min(blocks.len()));
     let per = |d: Duration, n: usize| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
+    store.checkpoint().unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
     for b in single {
         store
@@ -151,107 +171,132 @@ fn time_appends(store: &ChainStore, blocks: &[SignedBlock]) -> (Duration, Durati
             .unwrap_or_else(|e| panic!("append {}: {e}", b.block.seq()));
     }
     let single_time = per(started.elapsed(), single.len());
-    let batch: Vec<_> = batched
-        .iter()
-        .map(|b| {
-            let signers = recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"));
-            (b.clone(), signers)
-        })
-        .collect();
+    let batch = with_signers(batched.to_vec());
+    store.checkpoint().unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
     store.apply_blocks(batch).unwrap_or_else(|e| panic!("{e}"));
     (single_time, per(started.elapsed(), batched.len()))
 }
 
-/// Append cost at a low and a high height.
+/// The median of `v` (sorted in place).
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Append cost at a low and a high height. Two stores of the same chain,
+/// one at height ~1,000 and one at `SKYX_BENCH_APPEND_BLOCKS`, are timed
+/// in alternating rounds, so a drift in the machine's disk or CPU speed
+/// hits both; the medians of the rounds are compared.
 fn append_cost(dir: &Path) -> serde_json::Value {
-    let total = env_u64("SKYX_BENCH_APPEND_BLOCKS", 200_000);
-    let sample = 1_000u64;
+    let total = env_u64("SKYX_BENCH_APPEND_BLOCKS", 1_000_000);
+    let rounds = env_u64("SKYX_BENCH_APPEND_ROUNDS", 5);
+    let period = skyx_node::store::journal::CHECKPOINT_BLOCKS;
+    let sample = 2 * period * rounds;
+    let early_start = 1_000u64;
+    let late_start = total.max(early_start + sample);
     let opts = GenerateOptions {
-        blocks: total + sample,
+        blocks: late_start + sample,
         txs_per_block: 2,
         seed: "bench-append".into(),
         ..GenerateOptions::default()
     };
     let spec = skyx_node::devnet::chain_spec(&opts).unwrap_or_else(|e| panic!("{e}"));
-    let store =
-        ChainStore::open(&dir.join("append-store"), Some(&spec)).unwrap_or_else(|e| panic!("{e}"));
+    let open = |name: &str| {
+        ChainStore::open(&dir.join(name), Some(&spec)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (early_store, late_store) = (open("append-early"), open("append-late"));
     eprintln!(
-        "append cost: generating and appending {} blocks …",
+        "append cost: generating {} blocks, building stores at heights {early_start} and {late_start} …",
         opts.blocks + 1
     );
-    // Early window: blocks 1000..2000 appended one by one; everything else
-    // streamed through the batched importer.
-    let early_start = 1_000u64;
-    let late_start = total;
+    // Blocks below `early_start` go to both stores; the early samples are
+    // kept for the early store and also build the late store.
     let mut pending: Vec<SignedBlock> = Vec::new();
     let mut early: Vec<SignedBlock> = Vec::new();
     let mut late: Vec<SignedBlock> = Vec::new();
     let bar = progress_bar(Some(opts.blocks + 1), "append");
-    let flush = |pending: &mut Vec<SignedBlock>| {
-        let batch: Vec<_> = std::mem::take(pending)
-            .into_par_iter()
-            .map(|b| {
-                let signers = if b.block.seq() == 0 {
-                    Default::default()
-                } else {
-                    recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"))
-                };
-                (b, signers)
-            })
-            .collect();
-        store.apply_blocks(batch).unwrap_or_else(|e| panic!("{e}"));
+    let flush = |pending: &mut Vec<SignedBlock>, both: bool| {
+        let batch = with_signers(std::mem::take(pending));
+        if both {
+            early_store
+                .apply_blocks(batch.clone())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        late_store
+            .apply_blocks(batch)
+            .unwrap_or_else(|e| panic!("{e}"));
     };
-    let mut early_time = (Duration::ZERO, Duration::ZERO);
     generate(&opts, |b| -> Result<(), std::convert::Infallible> {
         let seq = b.block.seq();
         bar.inc(1);
-        if (early_start..early_start + sample).contains(&seq) {
-            if !pending.is_empty() {
-                flush(&mut pending);
-            }
-            early.push(b.clone());
-            if early.len() as u64 == sample {
-                early_time = time_appends(&store, &early);
-            }
-        } else if seq >= late_start {
-            if !pending.is_empty() {
-                flush(&mut pending);
-            }
+        if seq >= late_start {
             late.push(b.clone());
-        } else {
-            pending.push(b.clone());
-            if pending.len() >= 512 {
-                flush(&mut pending);
-            }
+            return Ok(());
+        }
+        if (early_start..early_start + sample).contains(&seq) {
+            early.push(b.clone());
+        }
+        let both = seq < early_start;
+        pending.push(b.clone());
+        if pending.len() >= 512 || seq + 1 == early_start {
+            flush(&mut pending, both);
         }
         Ok(())
     })
     .unwrap_or_else(|e| panic!("{e}"));
+    if !pending.is_empty() {
+        flush(&mut pending, false);
+    }
     bar.finish_and_clear();
-    let late_time = time_appends(&store, &late);
+    let period = usize::try_from(period).unwrap_or(usize::MAX);
+    let (mut early_single, mut early_batch, mut late_single, mut late_batch) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (e, l) in early.chunks(2 * period).zip(late.chunks(2 * period)) {
+        let (s, b) = append_round(&early_store, e, period);
+        early_single.push(s);
+        early_batch.push(b);
+        let (s, b) = append_round(&late_store, l, period);
+        late_single.push(s);
+        late_batch.push(b);
+    }
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let ratio = late_time.0.as_secs_f64() / early_time.0.as_secs_f64();
-    let batch_ratio = late_time.1.as_secs_f64() / early_time.1.as_secs_f64();
+    let all = |v: &[Duration]| v.iter().map(|d| us(*d).round()).collect::<Vec<_>>();
     eprintln!(
-        "append, one durable write per block: {:.0} µs at height {early_start}, {:.0} µs at height {late_start}; ratio {ratio:.3}",
-        us(early_time.0),
-        us(late_time.0)
+        "append rounds (µs/block), single: early {:?}, late {:?}; batched: early {:?}, late {:?}",
+        all(&early_single),
+        all(&late_single),
+        all(&early_batch),
+        all(&late_batch)
+    );
+    let (es, ls) = (median(&mut early_single), median(&mut late_single));
+    let (eb, lb) = (median(&mut early_batch), median(&mut late_batch));
+    let store_bytes = std::fs::metadata(late_store.path())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let ratio = ls.as_secs_f64() / es.as_secs_f64();
+    let batch_ratio = lb.as_secs_f64() / eb.as_secs_f64();
+    eprintln!(
+        "append, one durable write per block (median of {rounds} rounds): {:.0} µs at height {early_start}, {:.0} µs at height {late_start}; ratio {ratio:.3}",
+        us(es),
+        us(ls)
     );
     eprintln!(
-        "append, batches of {}: {:.0} µs/block at height {early_start}, {:.0} µs/block at height {late_start}; ratio {batch_ratio:.3}",
-        sample / 2,
-        us(early_time.1),
-        us(late_time.1)
+        "append, batches of {period}: {:.0} µs/block at height {early_start}, {:.0} µs/block at height {late_start}; ratio {batch_ratio:.3}; late store file {} MiB",
+        us(eb),
+        us(lb),
+        store_bytes >> 20
     );
     json!({
+        "store_file_bytes": store_bytes,
+        "rounds": rounds,
         "early_height": early_start,
         "late_height": late_start,
-        "early_us_per_block": us(early_time.0),
-        "late_us_per_block": us(late_time.0),
+        "early_us_per_block": us(es),
+        "late_us_per_block": us(ls),
         "ratio_late_vs_early": ratio,
-        "batched_early_us_per_block": us(early_time.1),
-        "batched_late_us_per_block": us(late_time.1),
+        "batched_early_us_per_block": us(eb),
+        "batched_late_us_per_block": us(lb),
         "batched_ratio_late_vs_early": batch_ratio,
     })
 }
@@ -340,6 +385,7 @@ fn main() {
     if quick {
         std::env::set_var("SKYX_BENCH_TXS", "2000");
         std::env::set_var("SKYX_BENCH_APPEND_BLOCKS", "1100");
+        std::env::set_var("SKYX_BENCH_APPEND_ROUNDS", "1");
     }
     let tmp = std::env::temp_dir().join(format!("skyx-node-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{e}"));

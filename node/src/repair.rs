@@ -19,6 +19,7 @@ use crate::chainfile::{ChainFileWriter, ChainSpec};
 use crate::error::NodeError;
 use crate::import::{import_blocks, ImportOptions, ImportSummary};
 use crate::progress::progress_bar;
+use crate::store::journal::{read_journal, JOURNAL_FILE};
 use crate::store::tables::{BLOCKS, BLOCK_SIGS, META, META_SPEC, SEQ_HASH};
 use crate::store::{ChainStore, STORE_FILE};
 
@@ -92,7 +93,20 @@ pub fn repair(
     if work.exists() {
         std::fs::remove_dir_all(&work)?;
     }
-    let (spec, salvaged, stopped) = salvage(&old);
+    let (spec, mut salvaged, stopped) = salvage(&old);
+    // Blocks acknowledged through the journal but not yet in the store
+    // file continue the salvaged chain when they link to it.
+    for b in read_journal(data_dir)? {
+        let follows = match salvaged.last() {
+            Some(last) => {
+                b.block.seq() == last.block.seq() + 1 && b.block.head.prev_hash == last.block.hash()
+            }
+            None => b.block.seq() == 0,
+        };
+        if follows {
+            salvaged.push(b);
+        }
+    }
     let spec = match (spec, spec_hint, &source) {
         (Some(s), _, _) => s,
         (None, Some(s), _) => s.clone(),
@@ -154,6 +168,12 @@ pub fn repair(
     }
     let head = store.head();
     drop(store);
+    // The new store holds whatever of the journal could be used; a crash
+    // from here on leaves the old store without it or the new one.
+    let journal = data_dir.join(JOURNAL_FILE);
+    if journal.exists() {
+        std::fs::remove_file(&journal)?;
+    }
     let damaged = data_dir.join(format!("{STORE_FILE}.damaged"));
     if old.exists() {
         std::fs::rename(&old, &damaged)?;

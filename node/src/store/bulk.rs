@@ -13,6 +13,7 @@ use redb::WriteTransaction;
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::{BlockEffects, Signers};
 
+use super::journal::Journal;
 use super::write::{self, BatchChanges};
 use super::{ChainStore, Head};
 use crate::error::NodeError;
@@ -20,7 +21,8 @@ use crate::error::NodeError;
 /// An open bulk append; blocks become visible and durable at [`commit`](Self::commit).
 pub struct BulkWriter<'s> {
     store: &'s ChainStore,
-    _writer: MutexGuard<'s, ()>,
+    /// The writer lock (with the block journal, emptied by each commit).
+    journal: MutexGuard<'s, Journal>,
     txn: Option<WriteTransaction>,
     /// Index changes of the uncommitted blocks, written at the commit.
     changes: BatchChanges,
@@ -32,10 +34,10 @@ pub struct BulkWriter<'s> {
 impl ChainStore {
     /// Starts a bulk append; other writers of this store wait until it is dropped.
     pub fn bulk_writer(&self) -> BulkWriter<'_> {
-        let writer = self.lock_writer();
+        let journal = self.lock_writer();
         BulkWriter {
             store: self,
-            _writer: writer,
+            journal,
             txn: None,
             changes: BatchChanges::default(),
             head: self.head(),
@@ -109,7 +111,8 @@ impl BulkWriter<'_> {
         match written {
             Ok(()) => {
                 self.store.set_head(self.head);
-                Ok(())
+                // The durable commit holds every journaled block too.
+                self.journal.clear()
             }
             Err(e) => {
                 // Nothing of the transaction is kept: back to the committed state.

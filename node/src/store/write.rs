@@ -12,6 +12,7 @@ use skyx_coins::sky::encoding::{decode_exact, encode};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::uxout::UxOut;
 
+use super::journal::Journal;
 use super::tables::*;
 use super::{ChainStore, Head};
 use crate::error::NodeError;
@@ -115,24 +116,42 @@ pub(super) struct BatchChanges {
     confirmed: Vec<[u8; 32]>,
 }
 
-/// Validates and writes `blocks` in one transaction. The outer error means
-/// nothing was written; the inner result reports an invalid block after the
-/// valid ones before it were committed.
+/// Validates and writes `blocks` in one transaction, made durable by the
+/// journal: the valid blocks are journaled (and synced) before the store
+/// commits them without syncing. The outer error means nothing was
+/// written; the inner result reports an invalid block after the valid ones
+/// before it were committed.
 pub(super) fn apply_batch(
     store: &ChainStore,
     head: &Head,
     blocks: Vec<(SignedBlock, Signers)>,
+    journal: &mut Journal,
 ) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
-    let w = begin_durable(store)?;
+    let mut w = store.db().begin_write()?;
+    w.set_durability(Durability::None)
+        .map_err(|e| NodeError::Invalid(e.to_string()))?;
     let mut changes = BatchChanges::default();
     let (current, result) = apply_in(store, &w, head, &blocks, &mut changes)?;
-    if current == *head {
+    let Some(top) = current.header.filter(|_| current != *head) else {
         w.abort()?;
-    } else {
-        flush_changes(&w, changes)?;
-        w.commit()?;
-    }
+        return Ok((current, result));
+    };
+    flush_changes(&w, changes)?;
+    journal.append(
+        blocks
+            .iter()
+            .map(|(b, _)| b)
+            .take_while(|b| b.block.seq() <= top.bk_seq),
+    )?;
+    w.commit()?;
     Ok((current, result))
+}
+
+/// Makes every earlier commit durable (an empty durable commit persists
+/// the unsynced ones before it).
+pub(super) fn checkpoint(store: &ChainStore) -> Result<(), NodeError> {
+    begin_durable(store)?.commit()?;
+    Ok(())
 }
 
 /// A write transaction that commits durably.
