@@ -26,12 +26,11 @@ use rayon::prelude::*;
 use serde_json::json;
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::block::SignedBlock;
-use skyx_coins::sky::chain::recover_block_signers;
 use skyx_coins::sky::hash::Sha256;
 use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{generate, generate_to_file, GenerateOptions};
 use skyx_node::import::{import_chain_file, progress_bar, ImportOptions};
-use skyx_node::store::ChainStore;
+use skyx_node::store::{block_signers, ChainStore};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -146,11 +145,7 @@ fn with_signers(blocks: Vec<SignedBlock>) -> Vec<(SignedBlock, skyx_coins::sky::
     blocks
         .into_par_iter()
         .map(|b| {
-            let signers = if b.block.seq() == 0 {
-                Default::default()
-            } else {
-                recover_block_signers(&b.block).unwrap_or_else(|e| panic!("{e}"))
-            };
+            let signers = block_signers(&b).unwrap_or_else(|e| panic!("{e}"));
             (b, signers)
         })
         .collect()

@@ -17,12 +17,12 @@ use std::sync::mpsc;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use skyx_coins::sky::block::SignedBlock;
-use skyx_coins::sky::chain::{recover_block_signers, Signers};
+use skyx_coins::sky::chain::Signers;
 
 use crate::chainfile::{ChainFileReader, ChainSpec};
 use crate::error::NodeError;
 pub use crate::progress::progress_bar;
-use crate::store::{ChainStore, StoreOptions};
+use crate::store::{block_signers, ChainStore, StoreOptions};
 
 /// Blocks per parallel verification batch.
 pub const BATCH_BLOCKS: usize = 2048;
@@ -189,19 +189,7 @@ where
                 let verified = batch.and_then(|batch| {
                     batch
                         .into_par_iter()
-                        .map(|b| {
-                            let signers = if b.block.seq() == 0 {
-                                Signers::default()
-                            } else {
-                                recover_block_signers(&b.block).map_err(|rule| {
-                                    NodeError::InvalidBlock {
-                                        seq: b.block.seq(),
-                                        rule,
-                                    }
-                                })?
-                            };
-                            Ok((b, signers))
-                        })
+                        .map(|b| block_signers(&b).map(|signers| (b, signers)))
                         .collect::<Result<Vec<_>, NodeError>>()
                 });
                 verify_time += started.elapsed();

@@ -462,8 +462,9 @@ impl ChainStore {
     }
 }
 
-/// The signers of a block's inputs (none for the genesis block).
-fn block_signers(signed: &SignedBlock) -> Result<Signers, NodeError> {
+/// The signers of a block's inputs (none for the genesis block): the
+/// expensive, stateless part of validating it, safe to run in parallel.
+pub fn block_signers(signed: &SignedBlock) -> Result<Signers, NodeError> {
     if signed.block.seq() == 0 {
         return Ok(Signers::default());
     }
