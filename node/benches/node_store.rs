@@ -17,7 +17,9 @@
 //!    over many calls.
 //!
 //! Prints one JSON object at the end. Run with
-//! `cargo bench -p skyx-node --bench node_store`.
+//! `cargo bench -p skyx-node --bench node_store` (about 35 minutes on two
+//! cores, most of it building the 1M-block store; `SKYX_BENCH_TXS` and
+//! `SKYX_BENCH_APPEND_BLOCKS` make it smaller).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
