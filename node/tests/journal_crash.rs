@@ -22,7 +22,7 @@ use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{generate_to_file, GenerateOptions};
 use skyx_node::import::{import_chain_file, ImportOptions};
 use skyx_node::repair::{repair, RepairSource};
-use skyx_node::store::journal::read_journal;
+use skyx_node::store::journal::{read_journal, Journal, JOURNAL_FILE};
 use skyx_node::store::tables::{META, META_HEAD};
 use skyx_node::store::{ChainStore, STORE_FILE};
 
@@ -178,4 +178,49 @@ fn acknowledged_appends_survive_kill_9() {
         replayed > 0,
         "no kill left journaled blocks above the durable head: the test did not exercise the replay"
     );
+}
+
+/// A journal left beside a deleted store file does not continue the new
+/// store's head: the store opens without it and keeps it aside.
+#[test]
+fn a_journal_of_another_store_file_is_set_aside() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let chain = tmp.path().join("chain.jsonl");
+    let opts = GenerateOptions {
+        blocks: 12,
+        txs_per_block: 2,
+        seed: "stale-journal".into(),
+        ..GenerateOptions::default()
+    };
+    generate_to_file(&opts, &chain).expect("generate");
+    let reader = ChainFileReader::new(BufReader::new(
+        std::fs::File::open(&chain).expect("chain file"),
+    ))
+    .expect("chain header");
+    let spec = reader.spec().clone();
+    let blocks: Vec<_> = reader.map(|b| b.expect("block")).collect();
+    let dir = tmp.path().join("store");
+    {
+        let store = ChainStore::open(&dir, Some(&spec)).expect("open");
+        for b in &blocks[..9] {
+            store.apply_block(b).expect("append");
+        }
+    }
+    // The store file is deleted; a journal holding blocks 6..9 stays.
+    std::fs::remove_file(dir.join(STORE_FILE)).expect("remove store");
+    {
+        let (mut j, _) = Journal::open(&dir).expect("journal");
+        j.append(&blocks[6..9]).expect("append");
+    }
+    let store = ChainStore::open(&dir, Some(&spec)).expect("opens without the stale journal");
+    assert_eq!(store.height(), None);
+    let stale = dir.join(format!("{JOURNAL_FILE}.stale"));
+    let kept = std::fs::read(&stale).expect("journal kept aside");
+    assert!(!kept.is_empty());
+    assert!(read_journal(&dir).expect("journal").is_empty());
+    // The new store takes the chain from the start.
+    for b in &blocks {
+        store.apply_block(b).expect("append");
+    }
+    assert_eq!(store.height(), Some(blocks.len() as u64 - 1));
 }

@@ -381,7 +381,8 @@ impl ChainStore {
 
     /// Applies the journaled blocks the store lost in a crash (those above
     /// its head), then checkpoints. Journaled blocks at or below the head
-    /// must be the stored ones.
+    /// must be the stored ones; a journal that does not continue the head
+    /// (left beside a deleted or replaced store file) is set aside.
     fn replay_journal(&self, journaled: Vec<SignedBlock>) -> Result<(), NodeError> {
         if journaled.is_empty() {
             return Ok(());
@@ -401,6 +402,21 @@ impl ChainStore {
             }
             let signers = block_signers(&b)?;
             lost.push((b, signers));
+        }
+        let next = height.map_or(0, |h| h + 1);
+        if lost.first().is_some_and(|(b, _)| b.block.seq() != next) {
+            // A crash always leaves the journal continuing the durable head
+            // (it is emptied only after a durable commit), so these blocks
+            // belong to another store file (the old one was deleted or
+            // replaced). Kept aside, not applied.
+            let stale = format!("{journal_path}.stale");
+            std::fs::copy(&journal_path, &stale)?;
+            tracing::warn!(
+                journal = %journal_path,
+                kept_in = %stale,
+                "the block journal does not continue this store's head: set aside"
+            );
+            return self.checkpoint();
         }
         let replayed = lost.len();
         self.apply_blocks(lost).map_err(|e| {
