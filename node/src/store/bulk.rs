@@ -9,7 +9,7 @@
 
 use std::sync::MutexGuard;
 
-use redb::WriteTransaction;
+use redb::{Durability, WriteTransaction};
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::{BlockEffects, Signers};
 
@@ -56,7 +56,7 @@ impl BulkWriter<'_> {
     ) -> Result<Vec<BlockEffects>, NodeError> {
         let txn = match &mut self.txn {
             Some(txn) => txn,
-            open @ None => open.insert(write::begin_durable(self.store)?),
+            open @ None => open.insert(write::begin(self.store, Durability::Immediate)?),
         };
         let applied = write::apply_in(self.store, txn, &self.head, &blocks, &mut self.changes);
         let (head, result) = match applied {

@@ -61,6 +61,9 @@ struct BatchUnspent<'a, 'txn> {
     table: &'a Table<'txn, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
     changes: &'a BatchChanges,
     error: RefCell<Option<NodeError>>,
+    /// Where the stored outputs it found were created, so the block's write
+    /// records their spenders without reading them again.
+    stored_at: RefCell<HashMap<Sha256, OutPos>>,
 }
 
 impl UnspentView for BatchUnspent<'_, '_> {
@@ -72,15 +75,21 @@ impl UnspentView for BatchUnspent<'_, '_> {
             return Some(*ux);
         }
         let found = match self.table.get(&uxid.0) {
-            Ok(v) => v.map(|g| decode_exact::<UxOut>(split_unspent(g.value()).0)),
+            Ok(v) => v.map(|g| {
+                let (ux, at) = split_unspent(g.value());
+                (decode_exact::<UxOut>(ux), at)
+            }),
             Err(e) => {
                 *self.error.borrow_mut() = Some(e.into());
                 return None;
             }
         };
         match found {
-            Some(Ok(ux)) => Some(ux),
-            Some(Err(e)) => {
+            Some((Ok(ux), at)) => {
+                self.stored_at.borrow_mut().insert(*uxid, at);
+                Some(ux)
+            }
+            Some((Err(e), _)) => {
                 *self.error.borrow_mut() = Some(NodeError::Damaged(format!(
                     "unspent output {uxid} does not decode: {e}"
                 )));
@@ -127,9 +136,7 @@ pub(super) fn apply_batch(
     blocks: Vec<(SignedBlock, Signers)>,
     journal: &mut Journal,
 ) -> Result<(Head, Result<Vec<BlockEffects>, NodeError>), NodeError> {
-    let mut w = store.db().begin_write()?;
-    w.set_durability(Durability::None)
-        .map_err(|e| NodeError::Invalid(e.to_string()))?;
+    let w = begin(store, Durability::None)?;
     let mut changes = BatchChanges::default();
     let (current, result) = apply_in(store, &w, head, &blocks, &mut changes)?;
     let Some(top) = current.header.filter(|_| current != *head) else {
@@ -150,14 +157,17 @@ pub(super) fn apply_batch(
 /// Makes every earlier commit durable (an empty durable commit persists
 /// the unsynced ones before it).
 pub(super) fn checkpoint(store: &ChainStore) -> Result<(), NodeError> {
-    begin_durable(store)?.commit()?;
+    begin(store, Durability::Immediate)?.commit()?;
     Ok(())
 }
 
-/// A write transaction that commits durably.
-pub(super) fn begin_durable(store: &ChainStore) -> Result<WriteTransaction, NodeError> {
+/// A write transaction whose commit has `durability`.
+pub(super) fn begin(
+    store: &ChainStore,
+    durability: Durability,
+) -> Result<WriteTransaction, NodeError> {
     let mut w = store.db().begin_write()?;
-    w.set_durability(Durability::Immediate)
+    w.set_durability(durability)
         .map_err(|e| NodeError::Invalid(e.to_string()))?;
     Ok(w)
 }
@@ -189,9 +199,13 @@ pub(super) fn apply_in(
                 table: &t.unspent,
                 changes,
                 error: RefCell::new(None),
+                stored_at: RefCell::default(),
             };
             let verdict = verify_block(&ctx, signed, &view, signers);
-            if let Some(e) = view.error.into_inner() {
+            let BatchUnspent {
+                error, stored_at, ..
+            } = view;
+            if let Some(e) = error.into_inner() {
                 return Err(e);
             }
             let effects = match verdict {
@@ -204,7 +218,7 @@ pub(super) fn apply_in(
                     break;
                 }
             };
-            write_block(&mut t, changes, signed, &effects)?;
+            write_block(&mut t, changes, &stored_at.into_inner(), signed, &effects)?;
             current = Head {
                 header: Some(signed.block.head),
                 ux_hash: effects.ux_hash_after,
@@ -228,6 +242,7 @@ pub(super) fn apply_in(
 fn write_block(
     t: &mut Tables<'_>,
     changes: &mut BatchChanges,
+    stored_at: &HashMap<Sha256, OutPos>,
     signed: &SignedBlock,
     effects: &BlockEffects,
 ) -> Result<(), NodeError> {
@@ -271,7 +286,9 @@ fn write_block(
                 None => {
                     changes.spent_stored.insert(*id);
                     changes.spent_owners.push(addr_unspent_key(&a, &id.0));
-                    stored_position(&t.unspent, id)?
+                    stored_at.get(id).copied().ok_or_else(|| {
+                        NodeError::Invalid(format!("spent output {id} was not validated"))
+                    })?
                 }
             };
             changes
@@ -310,17 +327,6 @@ fn write_block(
         }
     }
     Ok(())
-}
-
-/// Where the stored unspent output `id` was created.
-fn stored_position(
-    unspent: &Table<'_, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
-    id: &Sha256,
-) -> Result<OutPos, NodeError> {
-    unspent
-        .get(&id.0)?
-        .map(|g| split_unspent(g.value()).1)
-        .ok_or_else(|| NodeError::Damaged(format!("spent output {id} left the unspent set")))
 }
 
 /// Writes the gathered index changes into `w`, each table in key order.
