@@ -131,9 +131,7 @@ impl OutputReader {
         let (lo, hi) = output_id_range(id);
         for entry in self.ids.range::<&[u8; 24]>(&lo..=&hi)? {
             let (k, _) = entry?;
-            let mut pos = [0u8; 16];
-            pos.copy_from_slice(&k.value()[8..]);
-            let at = OutPos::from_bytes(&pos);
+            let at = OutPos::from_bytes(&field(k.value(), 8));
             let ux = self.output_at(&at)?;
             if ux.hash() == *id {
                 return Ok(Some(OutputRecord {
@@ -189,9 +187,7 @@ fn history_entries(
     let (start, end) = (history_key(a, first), history_key(a, last));
     for (expected, entry) in (first..).zip(t.range::<&[u8; 29]>(&start..=&end)?) {
         let (k, v) = entry?;
-        let mut chunk_no = [0u8; 8];
-        chunk_no.copy_from_slice(&k.value()[21..]);
-        let chunk_no = u64::from_be_bytes(chunk_no);
+        let chunk_no = u64::from_be_bytes(field(k.value(), 21));
         let bytes = v.value();
         if chunk_no != expected || bytes.len() % HISTORY_ENTRY_LEN != 0 {
             return Err(NodeError::Damaged(format!(
@@ -204,9 +200,7 @@ fn history_entries(
             if n < lo || n >= hi {
                 continue;
             }
-            let mut raw = [0u8; HISTORY_ENTRY_LEN];
-            raw.copy_from_slice(e);
-            let (seq, pos, txid) = parse_history_entry(&raw);
+            let (seq, pos, txid) = parse_history_entry(&field(e, 0));
             out.push(HistoryEntry {
                 seq,
                 pos,
@@ -322,8 +316,7 @@ impl ChainStore {
         let mut out = Vec::new();
         for entry in index.range::<&[u8; 53]>(&start..=&end)? {
             let (k, _) = entry?;
-            let mut id = [0u8; 32];
-            id.copy_from_slice(&k.value()[21..]);
+            let id: [u8; 32] = field(k.value(), 21);
             let g = unspent.get(&id)?.ok_or_else(|| {
                 NodeError::Damaged(format!("indexed unspent output {} is missing", Sha256(id)))
             })?;

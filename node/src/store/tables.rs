@@ -92,15 +92,21 @@ pub fn history_entry(seq: u64, pos: u32, txid: &[u8; 32]) -> [u8; HISTORY_ENTRY_
     v
 }
 
+/// The `N` bytes of `v` at `at`: a fixed-width field of a fixed-width key
+/// or value (the callers' lengths make the range always present).
+pub(super) fn field<const N: usize>(v: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&v[at..at + N]);
+    out
+}
+
 /// Inverse of [`history_entry`].
 pub fn parse_history_entry(v: &[u8; HISTORY_ENTRY_LEN]) -> (u64, u32, [u8; 32]) {
-    let mut seq = [0u8; 8];
-    seq.copy_from_slice(&v[..8]);
-    let mut pos = [0u8; 4];
-    pos.copy_from_slice(&v[8..12]);
-    let mut txid = [0u8; 32];
-    txid.copy_from_slice(&v[12..]);
-    (u64::from_be_bytes(seq), u32::from_be_bytes(pos), txid)
+    (
+        u64::from_be_bytes(field(v, 0)),
+        u32::from_be_bytes(field(v, 8)),
+        field(v, 12),
+    )
 }
 
 /// `address ‖ uxid`.
@@ -144,16 +150,10 @@ impl OutPos {
 
     /// Inverse of [`to_bytes`](Self::to_bytes).
     pub fn from_bytes(v: &[u8; 16]) -> OutPos {
-        let mut seq = [0u8; 8];
-        seq.copy_from_slice(&v[..8]);
-        let mut tx = [0u8; 4];
-        tx.copy_from_slice(&v[8..12]);
-        let mut index = [0u8; 4];
-        index.copy_from_slice(&v[12..]);
         OutPos {
-            seq: u64::from_be_bytes(seq),
-            tx: u32::from_be_bytes(tx),
-            index: u32::from_be_bytes(index),
+            seq: u64::from_be_bytes(field(v, 0)),
+            tx: u32::from_be_bytes(field(v, 8)),
+            index: u32::from_be_bytes(field(v, 12)),
         }
     }
 }
@@ -185,9 +185,7 @@ pub fn unspent_value(ux: &[u8; UX_LEN], pos: &OutPos) -> [u8; UNSPENT_LEN] {
 
 /// Inverse of [`unspent_value`].
 pub fn split_unspent(v: &[u8; UNSPENT_LEN]) -> (&[u8], OutPos) {
-    let mut pos = [0u8; 16];
-    pos.copy_from_slice(&v[UX_LEN..]);
-    (&v[..UX_LEN], OutPos::from_bytes(&pos))
+    (&v[..UX_LEN], OutPos::from_bytes(&field(v, UX_LEN)))
 }
 
 /// A [`SPENT`] value: spending txid ‖ block seq (BE).
@@ -200,11 +198,7 @@ pub fn spender_value((txid, seq): &Spender) -> [u8; 40] {
 
 /// Inverse of [`spender_value`].
 pub fn parse_spender(v: &[u8; 40]) -> Spender {
-    let mut txid = [0u8; 32];
-    txid.copy_from_slice(&v[..32]);
-    let mut seq = [0u8; 8];
-    seq.copy_from_slice(&v[32..]);
-    (Sha256(txid), u64::from_be_bytes(seq))
+    (Sha256(field(v, 0)), u64::from_be_bytes(field(v, 32)))
 }
 
 /// Where a confirmed transaction is stored: its block, its position in the
@@ -235,18 +229,11 @@ impl TxLocation {
 
     /// Inverse of [`to_bytes`](Self::to_bytes).
     pub fn from_bytes(v: &[u8; 20]) -> TxLocation {
-        let word = |r: std::ops::Range<usize>| {
-            let mut b = [0u8; 4];
-            b.copy_from_slice(&v[r]);
-            u32::from_be_bytes(b)
-        };
-        let mut s = [0u8; 8];
-        s.copy_from_slice(&v[..8]);
         TxLocation {
-            seq: u64::from_be_bytes(s),
-            pos: word(8..12),
-            offset: word(12..16),
-            len: word(16..20),
+            seq: u64::from_be_bytes(field(v, 0)),
+            pos: u32::from_be_bytes(field(v, 8)),
+            offset: u32::from_be_bytes(field(v, 12)),
+            len: u32::from_be_bytes(field(v, 16)),
         }
     }
 }
