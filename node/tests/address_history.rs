@@ -111,17 +111,28 @@ fn check(store: &ChainStore, m: &Model) {
     }
 }
 
+/// A generated chain of `blocks` blocks written to `dir/chain.jsonl`.
+fn generated_chain(
+    dir: &std::path::Path,
+    blocks: u64,
+    txs_per_block: u32,
+    seed: &str,
+) -> (GenerateOptions, std::path::PathBuf) {
+    let opts = GenerateOptions {
+        blocks,
+        txs_per_block,
+        seed: seed.into(),
+        ..GenerateOptions::default()
+    };
+    let file = dir.join("chain.jsonl");
+    generate_to_file(&opts, &file).expect("generate");
+    (opts, file)
+}
+
 #[test]
 fn histories_over_many_chunks_equal_a_replay_of_the_chain() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = GenerateOptions {
-        blocks: 120,
-        txs_per_block: 25,
-        seed: "address-history".into(),
-        ..GenerateOptions::default()
-    };
-    let file = dir.path().join("chain.jsonl");
-    generate_to_file(&opts, &file).expect("generate");
+    let (opts, file) = generated_chain(dir.path(), 120, 25, "address-history");
     let m = model(&opts, &file);
     let longest = m.history.values().map(Vec::len).max().unwrap_or(0) as u64;
     assert!(
@@ -147,14 +158,7 @@ fn histories_over_many_chunks_equal_a_replay_of_the_chain() {
 #[test]
 fn output_lookups_check_the_full_id_of_each_candidate() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = GenerateOptions {
-        blocks: 8,
-        txs_per_block: 4,
-        seed: "output-ids".into(),
-        ..GenerateOptions::default()
-    };
-    let file = dir.path().join("chain.jsonl");
-    generate_to_file(&opts, &file).expect("generate");
+    let (opts, file) = generated_chain(dir.path(), 8, 4, "output-ids");
     let m = model(&opts, &file);
     let data = dir.path().join("store");
     let (store, _) = import_chain_file(&data, &file, &ImportOptions::default()).expect("import");

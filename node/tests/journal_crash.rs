@@ -39,13 +39,31 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// A generated chain of `blocks` blocks (2 transactions each) in `dir/chain.jsonl`.
+fn generated_chain(dir: &Path, blocks: u64, seed: &str) -> PathBuf {
+    let opts = GenerateOptions {
+        blocks,
+        txs_per_block: 2,
+        seed: seed.into(),
+        ..GenerateOptions::default()
+    };
+    let file = dir.join("chain.jsonl");
+    generate_to_file(&opts, &file).expect("generate");
+    file
+}
+
+/// The blocks of the chain file at `path`.
+fn chain_reader(path: &Path) -> ChainFileReader<BufReader<std::fs::File>> {
+    ChainFileReader::new(BufReader::new(
+        std::fs::File::open(path).expect("chain file"),
+    ))
+    .expect("chain header")
+}
+
 /// Child mode: appends every block of the chain above the store's head,
 /// one durable write each, printing `acked SEQ` after each returns.
 fn append_one_by_one(dir: &Path, chain: &Path) -> ! {
-    let reader = ChainFileReader::new(BufReader::new(
-        std::fs::File::open(chain).expect("chain file"),
-    ))
-    .expect("chain header");
+    let reader = chain_reader(chain);
     let store = ChainStore::open(dir, Some(&reader.spec().clone())).expect("open store");
     let height = store.height();
     for block in reader {
@@ -80,14 +98,7 @@ fn acknowledged_appends_survive_kill_9() {
     let seed = env_u64("SKYX_CRASH_SEED", 0x5eed);
     println!("journal crash test: {kills_wanted} kills, seed {seed}");
     let tmp = tempfile::tempdir().expect("tempdir");
-    let chain = tmp.path().join("chain.jsonl");
-    let opts = GenerateOptions {
-        blocks: 300,
-        txs_per_block: 2,
-        seed: "journal-crash".into(),
-        ..GenerateOptions::default()
-    };
-    generate_to_file(&opts, &chain).expect("generate");
+    let chain = generated_chain(tmp.path(), 300, "journal-crash");
     let (clean, _) =
         import_chain_file(&tmp.path().join("clean"), &chain, &ImportOptions::default())
             .expect("clean import");
@@ -185,18 +196,8 @@ fn acknowledged_appends_survive_kill_9() {
 #[test]
 fn a_journal_of_another_store_file_is_set_aside() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let chain = tmp.path().join("chain.jsonl");
-    let opts = GenerateOptions {
-        blocks: 12,
-        txs_per_block: 2,
-        seed: "stale-journal".into(),
-        ..GenerateOptions::default()
-    };
-    generate_to_file(&opts, &chain).expect("generate");
-    let reader = ChainFileReader::new(BufReader::new(
-        std::fs::File::open(&chain).expect("chain file"),
-    ))
-    .expect("chain header");
+    let chain = generated_chain(tmp.path(), 12, "stale-journal");
+    let reader = chain_reader(&chain);
     let spec = reader.spec().clone();
     let blocks: Vec<_> = reader.map(|b| b.expect("block")).collect();
     let dir = tmp.path().join("store");
