@@ -128,7 +128,7 @@ impl<W: Write> ChainFileWriter<W> {
             seq: block.block.seq(),
             hash: block.block.hash(),
             sig: block.sig,
-            block_hex: hex::encode(encode(&block.block)),
+            block_hex: const_hex::encode(encode(&block.block)),
         };
         let text = serde_json::to_string(&line).map_err(std::io::Error::other)?;
         writeln!(self.out, "{text}")?;
@@ -185,7 +185,8 @@ impl<R: BufRead> ChainFileReader<R> {
         };
         let line: BlockLine =
             serde_json::from_str(text).map_err(|e| err(format!("not a block line: {e}")))?;
-        let bytes = hex::decode(&line.block_hex).map_err(|e| err(format!("block_hex: {e}")))?;
+        let bytes =
+            const_hex::decode(&line.block_hex).map_err(|e| err(format!("block_hex: {e}")))?;
         let block = Block::decode(&bytes).map_err(|e| err(format!("block_hex: {e}")))?;
         if block.seq() != line.seq {
             return Err(err(format!(
