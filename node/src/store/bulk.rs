@@ -65,7 +65,7 @@ impl BulkWriter<'_> {
                 // The transaction may hold part of a batch: drop it (redb
                 // aborts it) and fall back to the committed state.
                 self.txn = None;
-                self.changes = BatchChanges::default();
+                self.changes.clear();
                 self.head = self.store.head();
                 self.pending_txs = 0;
                 return Err(e);
@@ -94,9 +94,8 @@ impl BulkWriter<'_> {
         let Some(txn) = self.txn.take() else {
             return Ok(());
         };
-        let changes = std::mem::take(&mut self.changes);
         let started = std::time::Instant::now();
-        let written = write::flush_changes(&txn, changes).and_then(|()| {
+        let written = write::flush_changes(&txn, &mut self.changes).and_then(|()| {
             let flushed = started.elapsed();
             txn.commit().map_err(NodeError::from)?;
             tracing::debug!(

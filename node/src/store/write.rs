@@ -104,7 +104,8 @@ impl UnspentView for BatchUnspent<'_, '_> {
 /// indexes, gathered while validating and written table by table in key
 /// order before the commit (sorted inserts touch each B-tree page once per
 /// commit instead of once per key; an output created and spent before the
-/// commit never enters the unspent tables).
+/// commit never enters the unspent tables). Flushing empties it but keeps
+/// its memory, so a bulk import reuses the same buffers for every commit.
 #[derive(Default)]
 pub(super) struct BatchChanges {
     /// Outputs created in the batch and still unspent at its end.
@@ -118,11 +119,40 @@ pub(super) struct BatchChanges {
     spent: Vec<([u8; 16], [u8; 40])>,
     /// The id index keys of every output the batch creates.
     output_ids: Vec<[u8; 24]>,
-    /// New history entries: address, the entry's number in its history, entry.
-    addr_txs: Vec<([u8; 21], u64, [u8; HISTORY_ENTRY_LEN])>,
-    /// Per address touched: (stored count before the batch, added by it).
-    addr_count: HashMap<[u8; 21], (u64, u64)>,
+    /// New history entries of each address touched.
+    history: HashMap<[u8; 21], NewHistory>,
     confirmed: Vec<[u8; 32]>,
+    /// Buffers of the flush (the unspent changes in key order).
+    sorted_spent: Vec<Sha256>,
+    sorted_created: Vec<(Sha256, (UxOut, OutPos))>,
+    sorted_owners: Vec<[u8; 53]>,
+    sorted_history: Vec<([u8; 21], NewHistory)>,
+}
+
+/// The entries a batch adds to one address's history.
+struct NewHistory {
+    /// Entries stored before the batch.
+    stored: u64,
+    /// The new entries, in order.
+    added: Vec<[u8; HISTORY_ENTRY_LEN]>,
+}
+
+impl BatchChanges {
+    /// Forgets every gathered change, keeping the memory.
+    pub(super) fn clear(&mut self) {
+        self.created.clear();
+        self.spent_stored.clear();
+        self.spent_owners.clear();
+        self.txs.clear();
+        self.spent.clear();
+        self.output_ids.clear();
+        self.history.clear();
+        self.confirmed.clear();
+        self.sorted_spent.clear();
+        self.sorted_created.clear();
+        self.sorted_owners.clear();
+        self.sorted_history.clear();
+    }
 }
 
 /// Validates and writes `blocks` in one transaction, made durable by the
@@ -143,7 +173,7 @@ pub(super) fn apply_batch(
         w.abort()?;
         return Ok((current, result));
     };
-    flush_changes(&w, changes)?;
+    flush_changes(&w, &mut changes)?;
     journal.append(
         blocks
             .iter()
@@ -313,47 +343,52 @@ fn write_block(
             }
         }
         for a in touched {
-            let (base, added) = match changes.addr_count.entry(a) {
+            let history = match changes.history.entry(a) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    e.insert((t.addr_count.get(&a)?.map(|g| g.value()).unwrap_or(0), 0))
-                }
+                Entry::Vacant(e) => e.insert(NewHistory {
+                    stored: t.addr_count.get(&a)?.map(|g| g.value()).unwrap_or(0),
+                    added: Vec::new(),
+                }),
             };
-            let n = *base + *added;
-            *added += 1;
-            changes
-                .addr_txs
-                .push((a, n, history_entry(seq, pos, &tx.txid.0)));
+            history.added.push(history_entry(seq, pos, &tx.txid.0));
         }
     }
     Ok(())
 }
 
-/// Writes the gathered index changes into `w`, each table in key order.
-pub(super) fn flush_changes(w: &WriteTransaction, changes: BatchChanges) -> Result<(), NodeError> {
-    flush(&mut Tables::open(w)?, changes)
+/// Writes the gathered index changes into `w`, each table in key order,
+/// and empties `changes` (whether or not the write succeeds).
+pub(super) fn flush_changes(
+    w: &WriteTransaction,
+    changes: &mut BatchChanges,
+) -> Result<(), NodeError> {
+    let written = Tables::open(w).and_then(|mut t| flush(&mut t, changes));
+    changes.clear();
+    written
 }
 
 /// Writes a batch's index changes, each table in key order.
-fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
-    let mut spent: Vec<Sha256> = c.spent_stored.into_iter().collect();
+fn flush(t: &mut Tables<'_>, c: &mut BatchChanges) -> Result<(), NodeError> {
+    let spent = &mut c.sorted_spent;
+    spent.extend(c.spent_stored.drain());
     spent.sort_unstable();
-    for id in &spent {
+    for id in spent.iter() {
         t.unspent.remove(&id.0)?;
     }
     c.spent_owners.sort_unstable();
     for k in &c.spent_owners {
         t.addr_unspent.remove(k)?;
     }
-    let mut created: Vec<(Sha256, (UxOut, OutPos))> = c.created.into_iter().collect();
+    let created = &mut c.sorted_created;
+    created.extend(c.created.drain());
     created.sort_unstable_by_key(|(id, _)| *id);
-    let mut owners: Vec<[u8; 53]> = Vec::with_capacity(created.len());
-    for (id, (ux, at)) in &created {
+    let owners = &mut c.sorted_owners;
+    for (id, (ux, at)) in created.iter() {
         t.unspent.insert(&id.0, &unspent_value(&ux_bytes(ux), at))?;
         owners.push(addr_unspent_key(&addr_key(&ux.body.address), &id.0));
     }
     owners.sort_unstable();
-    for k in &owners {
+    for k in owners.iter() {
         t.addr_unspent.insert(k, ())?;
     }
     c.txs.sort_unstable();
@@ -379,52 +414,48 @@ fn flush(t: &mut Tables<'_>, mut c: BatchChanges) -> Result<(), NodeError> {
     for k in &c.output_ids {
         t.output_ids.insert(k, ())?;
     }
-    c.addr_txs.sort_unstable_by_key(|(a, n, _)| (*a, *n));
-    flush_history(t, &c.addr_txs)?;
-    let mut counts: Vec<([u8; 21], (u64, u64))> = c.addr_count.into_iter().collect();
-    counts.sort_unstable();
-    for (a, (base, added)) in &counts {
-        t.addr_count.insert(a, base + added)?;
+    let history = &mut c.sorted_history;
+    history.extend(c.history.drain());
+    history.sort_unstable_by_key(|(a, _)| *a);
+    for (a, new) in history.iter() {
+        append_history(t, a, new)?;
+    }
+    for (a, new) in history.iter() {
+        t.addr_count
+            .insert(a, new.stored + new.added.len() as u64)?;
     }
     Ok(())
 }
 
-/// Appends new history entries (sorted by address, then number; the
-/// numbers of one address consecutive) to the address history chunks: the
-/// last stored chunk of an address is completed, then new ones written.
-fn flush_history(
-    t: &mut Tables<'_>,
-    entries: &[([u8; 21], u64, [u8; HISTORY_ENTRY_LEN])],
-) -> Result<(), NodeError> {
+/// Appends an address's new history entries to its chunks: the last
+/// stored chunk is completed, then new ones are written.
+fn append_history(t: &mut Tables<'_>, a: &[u8; 21], new: &NewHistory) -> Result<(), NodeError> {
+    let mut n = new.stored;
+    let mut entries = new.added.as_slice();
     let mut chunk: Vec<u8> = Vec::with_capacity(HISTORY_CHUNK as usize * HISTORY_ENTRY_LEN);
-    for run in entries.chunk_by(|x, y| x.0 == y.0) {
-        let (a, first) = (run[0].0, run[0].1);
-        let mut chunk_no = first / HISTORY_CHUNK;
+    while !entries.is_empty() {
+        let chunk_no = n / HISTORY_CHUNK;
+        let in_chunk = n % HISTORY_CHUNK;
         chunk.clear();
-        let stored = (first % HISTORY_CHUNK) as usize * HISTORY_ENTRY_LEN;
-        if stored > 0 {
-            match t.addr_txs.get(&history_key(&a, chunk_no))? {
-                Some(g) if g.value().len() == stored => chunk.extend_from_slice(g.value()),
+        if in_chunk > 0 {
+            match t.addr_txs.get(&history_key(a, chunk_no))? {
+                Some(g) if g.value().len() == in_chunk as usize * HISTORY_ENTRY_LEN => {
+                    chunk.extend_from_slice(g.value())
+                }
                 _ => {
                     return Err(NodeError::Damaged(format!(
-                        "history chunk {chunk_no} of an address does not hold {} entries",
-                        first % HISTORY_CHUNK
+                        "history chunk {chunk_no} of an address does not hold {in_chunk} entries"
                     )))
                 }
             }
         }
-        for (i, (_, n, entry)) in run.iter().enumerate() {
-            debug_assert_eq!(*n, first + i as u64, "history numbers are consecutive");
-            if n / HISTORY_CHUNK != chunk_no {
-                t.addr_txs
-                    .insert(&history_key(&a, chunk_no), chunk.as_slice())?;
-                chunk.clear();
-                chunk_no = n / HISTORY_CHUNK;
-            }
-            chunk.extend_from_slice(entry);
-        }
+        let room = usize::try_from(HISTORY_CHUNK - in_chunk).unwrap_or(usize::MAX);
+        let (these, rest) = entries.split_at(room.min(entries.len()));
+        chunk.extend(these.iter().flatten());
         t.addr_txs
-            .insert(&history_key(&a, chunk_no), chunk.as_slice())?;
+            .insert(&history_key(a, chunk_no), chunk.as_slice())?;
+        n += these.len() as u64;
+        entries = rest;
     }
     Ok(())
 }
