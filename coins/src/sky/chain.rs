@@ -169,6 +169,25 @@ pub fn verify_header_links(head: Option<&BlockHeader>, block: &Block) -> Result<
 /// Returns the signer addresses per transaction, in input order, with the
 /// txids computed on the way.
 pub fn recover_block_signers(block: &Block) -> Result<Signers, BlockError> {
+    let txids = checked_txids(block)?;
+    let signers = block
+        .body
+        .transactions
+        .iter()
+        .zip(&txids)
+        .enumerate()
+        .map(|(index, (txn, txid))| recover_tx_signers(index, txn, txid))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Signers {
+        block_hash: block.hash(),
+        txids,
+        signers,
+    })
+}
+
+/// The txids of a block's transactions, checked against its body hash: the
+/// first step of [`recover_block_signers`].
+pub fn checked_txids(block: &Block) -> Result<Vec<Sha256>, BlockError> {
     let txids: Vec<Sha256> = block
         .body
         .transactions
@@ -178,23 +197,21 @@ pub fn recover_block_signers(block: &Block) -> Result<Signers, BlockError> {
     if super::hash::merkle_root(&txids) != block.head.body_hash {
         return Err(BlockError::BodyHashMismatch);
     }
-    let signers = block
-        .body
-        .transactions
-        .iter()
-        .zip(&txids)
-        .enumerate()
-        .map(|(index, (txn, txid))| {
-            let tx_err = |rule| BlockError::Transaction { index, rule };
-            txn.verify_without_signatures_of(txid).map_err(tx_err)?;
-            txn.recover_signers().map_err(tx_err)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Signers {
-        block_hash: block.hash(),
-        txids,
-        signers,
-    })
+    Ok(txids)
+}
+
+/// The stateless checks of the transaction at `index` of a block (with its
+/// txid) and the signer of each of its inputs: the second step of
+/// [`recover_block_signers`], one transaction at a time, so a caller can
+/// spread a block's transactions over several cores.
+pub fn recover_tx_signers(
+    index: usize,
+    txn: &Transaction,
+    txid: &Sha256,
+) -> Result<Vec<Address>, BlockError> {
+    let tx_err = |rule| BlockError::Transaction { index, rule };
+    txn.verify_without_signatures_of(txid).map_err(tx_err)?;
+    txn.recover_signers().map_err(tx_err)
 }
 
 /// What [`recover_block_signers`] found for one block: the signer of every

@@ -73,10 +73,14 @@ use std::sync::Mutex;
 
 use redb::{Database, ReadableDatabase};
 use secp256k1::PublicKey;
+use skyx_coins::sky::address::Address;
 use skyx_coins::sky::block::{Block, BlockHeader, SignedBlock};
-use skyx_coins::sky::chain::{recover_block_signers, BlockEffects, Signers};
+use skyx_coins::sky::chain::{
+    checked_txids, recover_block_signers, recover_tx_signers, BlockEffects, BlockError, Signers,
+};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::params::ChainParams;
+use skyx_coins::sky::transaction::Transaction;
 
 use crate::chainfile::ChainSpec;
 use crate::error::NodeError;
@@ -488,6 +492,68 @@ pub fn block_signers(signed: &SignedBlock) -> Result<Signers, NodeError> {
         seq: signed.block.seq(),
         rule,
     })
+}
+
+/// [`block_signers`] of many blocks on all cores, one transaction per task,
+/// so no core waits at the end for another's last large block. An invalid
+/// block is reported as [`block_signers`] would (the first in order).
+pub fn blocks_with_signers(
+    blocks: Vec<SignedBlock>,
+) -> Result<Vec<(SignedBlock, Signers)>, NodeError> {
+    use rayon::prelude::*;
+    // Txids and body hashes (one block per task; cheap next to recovery).
+    let txids: Vec<Result<Vec<Sha256>, BlockError>> = blocks
+        .par_iter()
+        .map(|b| match b.block.seq() {
+            0 => Ok(Vec::new()),
+            _ => checked_txids(&b.block),
+        })
+        .collect();
+    let tasks: Vec<(usize, &Transaction, &Sha256)> = blocks
+        .iter()
+        .zip(&txids)
+        .filter_map(|(b, ids)| ids.as_ref().ok().map(|ids| (b, ids)))
+        .flat_map(|(b, ids)| {
+            b.block
+                .body
+                .transactions
+                .iter()
+                .zip(ids)
+                .enumerate()
+                .map(|(index, (txn, id))| (index, txn, id))
+        })
+        .collect();
+    let recovered: Vec<Result<Vec<Address>, BlockError>> = tasks
+        .par_iter()
+        .map(|(index, txn, id)| recover_tx_signers(*index, txn, id))
+        .collect();
+    drop(tasks);
+    let mut recovered = recovered.into_iter();
+    let mut out = Vec::with_capacity(blocks.len());
+    for (signed, ids) in blocks.into_iter().zip(txids) {
+        let seq = signed.block.seq();
+        let invalid = |rule| NodeError::InvalidBlock { seq, rule };
+        if seq == 0 {
+            out.push((signed, Signers::default()));
+            continue;
+        }
+        let txids = ids.map_err(invalid)?;
+        let signers = recovered
+            .by_ref()
+            .take(txids.len())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+        let block_hash = signed.block.hash();
+        out.push((
+            signed,
+            Signers {
+                block_hash,
+                txids,
+                signers,
+            },
+        ));
+    }
+    Ok(out)
 }
 
 impl Drop for ChainStore {
