@@ -8,27 +8,34 @@
 //! writer keeps one transaction open over several batches and commits it
 //! durably every [`ImportOptions::commit_txs`] transactions (and at the
 //! end): whole blocks only, so an interrupted import resumes after the last
-//! committed block.
+//! committed block. Once the whole input has been read, the writer commits
+//! at once: the last commit, which no verification overlaps, then holds
+//! only the few batches still in the pipeline.
 
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::chain::Signers;
 
 use crate::chainfile::{ChainFileReader, ChainSpec};
 use crate::error::NodeError;
 pub use crate::progress::progress_bar;
-use crate::store::{block_signers, ChainStore, StoreOptions};
+use crate::store::{blocks_with_signers, ChainStore, StoreOptions};
 
 /// Blocks per parallel verification batch.
 pub const BATCH_BLOCKS: usize = 2048;
 
-/// Upper bound of transactions per batch, so huge blocks keep batches small.
-pub const BATCH_TXS: usize = 32_768;
+/// Upper bound of transactions per batch, so huge blocks keep batches small
+/// (and the blocks in flight at the end of an import few).
+pub const BATCH_TXS: usize = 8_192;
+
+/// Verified batches that may wait for the writer (about two seconds of
+/// verification on two cores: longer than a commit takes).
+const VERIFIED_BACKLOG: usize = 8;
 
 /// Default number of transactions written between durable commits of an import.
 pub const COMMIT_TXS: u64 = 262_144;
@@ -132,7 +139,13 @@ where
     // (tests, slow disks) get small batches.
     let batch_txs = BATCH_TXS.min(usize::try_from(commit_txs).unwrap_or(usize::MAX));
     let (raw_tx, raw_rx) = mpsc::sync_channel::<Result<Vec<SignedBlock>, NodeError>>(2);
-    let (tx, rx) = mpsc::sync_channel::<Result<Vec<(SignedBlock, Signers)>, NodeError>>(2);
+    // Verified batches wait here while the writer commits, so the
+    // verification goes on through a commit.
+    let (tx, rx) =
+        mpsc::sync_channel::<Result<Vec<(SignedBlock, Signers)>, NodeError>>(VERIFIED_BACKLOG);
+    // Set by the reader once every block of the input has been handed on.
+    let input_read = AtomicBool::new(false);
+    let input_read = &input_read;
     std::thread::scope(|scope| {
         // Reader: parses blocks and cuts them into batches, skipping blocks the
         // store already has.
@@ -179,6 +192,7 @@ where
             if !batch.is_empty() {
                 let _ = raw_tx.send(Ok(batch));
             }
+            input_read.store(true, Ordering::Release);
             skipped
         });
         // Verifier: the stateless checks of a batch on every core.
@@ -186,12 +200,7 @@ where
             let mut verify_time = std::time::Duration::ZERO;
             for batch in raw_rx {
                 let started = std::time::Instant::now();
-                let verified = batch.and_then(|batch| {
-                    batch
-                        .into_par_iter()
-                        .map(|b| block_signers(&b).map(|signers| (b, signers)))
-                        .collect::<Result<Vec<_>, NodeError>>()
-                });
+                let verified = batch.and_then(blocks_with_signers);
                 verify_time += started.elapsed();
                 if tx.send(verified).is_err() {
                     break;
@@ -201,6 +210,7 @@ where
         });
         let mut result = Ok(());
         let mut writer = store.bulk_writer();
+        let mut committed_at_end_of_input = false;
         for verified in rx {
             let batch = match verified {
                 Ok(b) => b,
@@ -215,8 +225,10 @@ where
                 .sum();
             let started = std::time::Instant::now();
             let applied = writer.apply(batch).and_then(|applied| {
-                if writer.pending_transactions() >= commit_txs {
+                let end_of_input = !committed_at_end_of_input && input_read.load(Ordering::Acquire);
+                if end_of_input || writer.pending_transactions() >= commit_txs {
                     writer.commit()?;
+                    committed_at_end_of_input |= end_of_input;
                 }
                 Ok(applied)
             });
