@@ -6,12 +6,12 @@
 use rayon::prelude::*;
 use serde::Serialize;
 use skyx_coins::sky::block::SignedBlock;
-use skyx_coins::sky::chain::{recover_block_signers, Signers, UnspentSet, UnspentView};
+use skyx_coins::sky::chain::{Signers, UnspentSet, UnspentView};
 use skyx_coins::sky::hash::Sha256;
 
 use crate::error::NodeError;
 use crate::progress::progress_bar;
-use crate::store::ChainStore;
+use crate::store::{block_signers, ChainStore};
 
 /// Blocks read and verified in parallel at a time.
 const VERIFY_CHUNK: u64 = 256;
@@ -78,14 +78,7 @@ pub fn verify_store(store: ChainStore) -> Result<(ChainStore, VerifyReport), Nod
         }
         let signers: Vec<Result<Signers, String>> = chunk
             .par_iter()
-            .map(|b| {
-                if b.block.seq() == 0 {
-                    Ok(Signers::default())
-                } else {
-                    recover_block_signers(&b.block)
-                        .map_err(|e| format!("block {}: {e}", b.block.seq()))
-                }
-            })
+            .map(|b| block_signers(b).map_err(|e| e.to_string()))
             .collect();
         for (block, signers) in chunk.iter().zip(signers) {
             let signers = match signers {

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use skyx_coins::sky::block::SignedBlock;
-use skyx_coins::sky::chain::{recover_block_signers, Signers};
+use skyx_coins::sky::chain::Signers;
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::params::MAINNET;
 use skyx_coins::sky::peer::{GiveBlocks, GiveTxns, MAX_GIVE_BLOCKS};
@@ -15,7 +15,7 @@ use skyx_coins::sky::transaction::Transaction;
 
 use super::error::P2pError;
 use crate::error::NodeError;
-use crate::store::ChainStore;
+use crate::store::{block_signers, ChainStore};
 
 /// Most blocks we ask for or serve in one exchange ([`MAX_GIVE_BLOCKS`]).
 pub const MAX_BLOCKS_PER_REQUEST: u64 = MAX_GIVE_BLOCKS as u64;
@@ -92,15 +92,10 @@ pub fn apply_received(store: &ChainStore, blocks: Vec<SignedBlock>) -> Result<Ap
     let recovered: Vec<Result<(SignedBlock, Signers), P2pError>> = fresh
         .into_par_iter()
         .map(|b| {
-            let seq = b.block.seq();
-            let signers = if seq == 0 {
-                Signers::default()
-            } else {
-                recover_block_signers(&b.block).map_err(|source| P2pError::InvalidBlock {
-                    seq,
-                    source: NodeError::InvalidBlock { seq, rule: source },
-                })?
-            };
+            let signers = block_signers(&b).map_err(|source| P2pError::InvalidBlock {
+                seq: b.block.seq(),
+                source,
+            })?;
             Ok((b, signers))
         })
         .collect();

@@ -527,7 +527,6 @@ pub fn blocks_with_signers(
         .par_iter()
         .map(|(index, txn, id)| recover_tx_signers(*index, txn, id))
         .collect();
-    drop(tasks);
     let mut recovered = recovered.into_iter();
     let mut out = Vec::with_capacity(blocks.len());
     for (signed, ids) in blocks.into_iter().zip(txids) {
