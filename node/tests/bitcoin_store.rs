@@ -41,7 +41,7 @@ fn bitcoin_real_blocks_of_each_kind_are_followed() {
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (set SKYX_VECTORS)", path.display()));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let raw = hex::decode(v["block"].as_str().unwrap()).unwrap();
+        let raw = const_hex::decode(v["block"].as_str().unwrap()).unwrap();
         let hash: BlockHash = v["hash"].as_str().unwrap().parse().unwrap();
         let height: u64 = v["height"]
             .as_u64()

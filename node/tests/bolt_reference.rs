@@ -45,7 +45,7 @@ mod bolt {
     }
 
     fn hex_of(v: &Value, field: &str) -> Vec<u8> {
-        hex::decode(v[field].as_str().unwrap()).unwrap()
+        const_hex::decode(v[field].as_str().unwrap()).unwrap()
     }
 
     fn be_u64(bytes: &[u8]) -> u64 {
@@ -120,7 +120,7 @@ mod bolt {
         );
         let unspent_meta = meta["unspent_meta"].as_object().unwrap();
         assert_eq!(
-            hex::encode(get("unspent_meta", "xorhash").unwrap()),
+            const_hex::encode(get("unspent_meta", "xorhash").unwrap()),
             unspent_meta["xorhash"].as_str().unwrap()
         );
         assert_eq!(
@@ -302,7 +302,7 @@ mod bolt {
                     let ids = ids.as_array().unwrap();
                     let mut value = (ids.len() as u32).to_le_bytes().to_vec();
                     for id in ids {
-                        value.extend(hex::decode(id.as_str().unwrap()).unwrap());
+                        value.extend(const_hex::decode(id.as_str().unwrap()).unwrap());
                     }
                     (addr.to_bytes().to_vec(), value)
                 })

@@ -80,7 +80,7 @@ fn unspent_set_and_status_equal_the_reference() {
         .all_unspent()
         .expect("unspent")
         .iter()
-        .map(|u| hex::encode(encode(u)))
+        .map(|u| const_hex::encode(encode(u)))
         .collect();
     let mut want_raw: Vec<String> = want
         .iter()
@@ -115,7 +115,7 @@ fn transaction_index_equals_the_reference() {
             .expect("indexed");
         assert_eq!(rec.seq, t["block_seq"].as_u64().expect("seq"));
         assert_eq!(
-            hex::encode(rec.txn.encode()),
+            const_hex::encode(rec.txn.encode()),
             t["raw"].as_str().expect("raw")
         );
     }

@@ -261,7 +261,7 @@ fn payment(store: &ChainStore) -> Transaction {
             },
         ],
     );
-    let secret = secp256k1::SecretKey::from_slice(&hex::decode(GO_SECKEY).unwrap()).unwrap();
+    let secret = secp256k1::SecretKey::from_slice(&const_hex::decode(GO_SECKEY).unwrap()).unwrap();
     let keys = vec![secret; unspent.len()];
     txn.sign_inputs(&keys).unwrap();
     txn

@@ -188,7 +188,7 @@ pub struct Adapter {
 
 /// The consensus serialization of a transaction, in hex (as `sendrawtransaction` takes it).
 pub fn raw_hex(tx: &bitcoin::Transaction) -> String {
-    hex::encode(serialize(tx))
+    const_hex::encode(serialize(tx))
 }
 
 /// The store file of a coin and network inside `data_dir`.
@@ -386,7 +386,7 @@ impl Adapter {
             });
         }
         let record = PaymentRecord {
-            raw: hex::encode(&raw),
+            raw: const_hex::encode(&raw),
             status: PaymentStatus::Broadcast,
             height: None,
             to: req.to.clone(),

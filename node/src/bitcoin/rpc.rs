@@ -386,7 +386,7 @@ impl RpcClient {
 
     /// Broadcasts a raw transaction; returns its txid as the daemon reports it.
     pub fn send_raw_transaction(&self, raw: &[u8]) -> Result<bitcoin::Txid, BtcError> {
-        let s: String = self.call("sendrawtransaction", json!([hex::encode(raw)]))?;
+        let s: String = self.call("sendrawtransaction", json!([const_hex::encode(raw)]))?;
         s.parse()
             .map_err(|_| bad("sendrawtransaction", "not a txid"))
     }
@@ -431,7 +431,7 @@ fn unpack(method: &str, response: Response) -> Result<Box<RawValue>, BtcError> {
 
 fn decode_hex_result(method: &str, raw: &RawValue) -> Result<Vec<u8>, BtcError> {
     let s: &str = serde_json::from_str(raw.get()).map_err(|e| bad(method, e.to_string()))?;
-    hex::decode(s).map_err(|e| bad(method, format!("not hex: {e}")))
+    const_hex::decode(s).map_err(|e| bad(method, format!("not hex: {e}")))
 }
 
 /// The message of a "warming up" error answer, if that is what `text` is.

@@ -140,7 +140,7 @@ pub fn decode_frame(buf: &[u8]) -> Result<Option<(Frame, usize)>, BtcError> {
 pub fn notice_of(parts: &[Vec<u8>]) -> Option<Notice> {
     let topic = parts.first()?;
     match topic.as_slice() {
-        b"hashblock" => Some(Notice::Block(hex::encode(parts.get(1)?))),
+        b"hashblock" => Some(Notice::Block(const_hex::encode(parts.get(1)?))),
         b"rawblock" => Some(Notice::Block(String::new())),
         b"hashtx" | b"rawtx" => Some(Notice::Tx),
         _ => None,

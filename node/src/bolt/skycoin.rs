@@ -86,7 +86,7 @@ fn bucket<'a>(db: &'a BoltDb, name: &'static str) -> Result<Bucket<'a>, BoltErro
 fn bad_value(bucket: &'static str, key: &[u8], reason: impl ToString) -> BoltError {
     BoltError::BadValue {
         bucket,
-        key: hex::encode(key),
+        key: const_hex::encode(key),
         reason: reason.to_string(),
     }
 }

@@ -188,7 +188,7 @@ pub fn chain_spec(opts: &GenerateOptions) -> Result<ChainSpec, OptionsError> {
     Ok(ChainSpec {
         genesis_hash: g.hash(),
         genesis_signature,
-        publisher_pubkey: hex::encode(publisher.public.serialize()),
+        publisher_pubkey: const_hex::encode(publisher.public.serialize()),
         genesis_address: genesis_address(&opts.seed).to_string(),
         genesis_coins: GENESIS_COINS,
         genesis_hours: GENESIS_HOURS,
