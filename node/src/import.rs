@@ -8,9 +8,11 @@
 //! writer keeps one transaction open over several batches and commits it
 //! durably every [`ImportOptions::commit_txs`] transactions (and at the
 //! end): whole blocks only, so an interrupted import resumes after the last
-//! committed block. Once the whole input has been read, the writer commits
-//! at once: the last commit, which no verification overlaps, then holds
-//! only the few batches still in the pipeline.
+//! committed block. Once the whole input has been read (the reader runs
+//! several batches ahead), the writer commits at once, while those batches
+//! are still verified, and then writes each remaining batch into the
+//! transaction as it comes: the last commit, which no verification
+//! overlaps, has only the last batch's changes to write.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -32,6 +34,11 @@ pub const BATCH_BLOCKS: usize = 2048;
 /// Upper bound of transactions per batch, so huge blocks keep batches small
 /// (and the blocks in flight at the end of an import few).
 pub const BATCH_TXS: usize = 8_192;
+
+/// Parsed batches waiting for verification. The reader reaches the end of
+/// the input while these are still to be verified (a few seconds of work),
+/// which hides the commit the writer makes at that moment.
+const PARSED_BACKLOG: usize = 6;
 
 /// Verified batches that may wait for the writer (about two seconds of
 /// verification on two cores: longer than a commit takes).
@@ -138,7 +145,8 @@ where
     // A batch never spans a commit point by much: small commit intervals
     // (tests, slow disks) get small batches.
     let batch_txs = BATCH_TXS.min(usize::try_from(commit_txs).unwrap_or(usize::MAX));
-    let (raw_tx, raw_rx) = mpsc::sync_channel::<Result<Vec<SignedBlock>, NodeError>>(2);
+    let (raw_tx, raw_rx) =
+        mpsc::sync_channel::<Result<Vec<SignedBlock>, NodeError>>(PARSED_BACKLOG);
     // Verified batches wait here while the writer commits, so the
     // verification goes on through a commit.
     let (tx, rx) =
@@ -225,10 +233,16 @@ where
                 .sum();
             let started = std::time::Instant::now();
             let applied = writer.apply(batch).and_then(|applied| {
-                let end_of_input = !committed_at_end_of_input && input_read.load(Ordering::Acquire);
-                if end_of_input || writer.pending_transactions() >= commit_txs {
+                if writer.pending_transactions() >= commit_txs
+                    || (!committed_at_end_of_input && input_read.load(Ordering::Acquire))
+                {
                     writer.commit()?;
-                    committed_at_end_of_input |= end_of_input;
+                    committed_at_end_of_input |= input_read.load(Ordering::Acquire);
+                } else if committed_at_end_of_input {
+                    // The last blocks are written into the transaction as
+                    // they come, while later ones are still verified, so the
+                    // final commit has only the last batch's changes to write.
+                    writer.flush()?;
                 }
                 Ok(applied)
             });

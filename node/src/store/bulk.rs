@@ -89,6 +89,23 @@ impl BulkWriter<'_> {
         self.pending_txs
     }
 
+    /// Writes the index changes gathered so far into the open transaction,
+    /// so the next [`commit`](Self::commit) has only the later ones to
+    /// write (nothing becomes visible or durable yet).
+    pub fn flush(&mut self) -> Result<(), NodeError> {
+        let Some(txn) = &self.txn else {
+            return Ok(());
+        };
+        if let Err(e) = write::flush_changes(txn, &mut self.changes) {
+            // The transaction may hold part of the changes: back to the committed state.
+            self.txn = None;
+            self.head = self.store.head();
+            self.pending_txs = 0;
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// Makes everything written so far durable and visible.
     pub fn commit(&mut self) -> Result<(), NodeError> {
         let Some(txn) = self.txn.take() else {
