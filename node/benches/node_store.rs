@@ -8,7 +8,8 @@
 //!    mean bare time / ingest time (goal ≥ 0.8).
 //! 2. Append cost: single durable block appends on a store at height
 //!    ~1,000 and on one of the same chain at `SKYX_BENCH_APPEND_BLOCKS`
-//!    blocks (default 1,000,000), timed in alternating rounds of one journal
+//!    blocks (default 1,000,000; both built by bulk writes, as an import
+//!    builds a store), timed in alternating rounds of one journal
 //!    period each (so each includes one checkpoint). Ratio = median late /
 //!    median early (goal ≤ 1.2).
 //! 3. Lookups, single thread: transaction by id, one page (100) of the
@@ -17,9 +18,9 @@
 //!    over many calls.
 //!
 //! Prints one JSON object at the end. Run with
-//! `cargo bench -p skyx-node --bench node_store` (about 35 minutes on two
-//! cores, most of it building the 1M-block store; `SKYX_BENCH_TXS` and
-//! `SKYX_BENCH_APPEND_BLOCKS` make it smaller).
+//! `cargo bench -p skyx-node --bench node_store` (about 12 minutes on two
+//! cores, most of it generating and importing the 1M-block chain;
+//! `SKYX_BENCH_TXS` and `SKYX_BENCH_APPEND_BLOCKS` make it smaller).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -31,7 +32,8 @@ use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::hash::Sha256;
 use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{generate, generate_to_file, GenerateOptions};
-use skyx_node::import::{import_chain_file, progress_bar, ImportOptions};
+use skyx_node::import::{import_chain_file, progress_bar, ImportOptions, COMMIT_TXS};
+use skyx_node::store::bulk::BulkWriter;
 use skyx_node::store::{block_signers, ChainStore};
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -213,16 +215,23 @@ fn append_cost(dir: &Path) -> serde_json::Value {
     let mut early: Vec<SignedBlock> = Vec::new();
     let mut late: Vec<SignedBlock> = Vec::new();
     let bar = progress_bar(Some(opts.blocks + 1), "append");
-    let flush = |pending: &mut Vec<SignedBlock>, both: bool| {
+    // Both stores are built as an import builds a store (bulk writes,
+    // durable commits every `COMMIT_TXS` transactions); the timed appends
+    // then go through the journal as a synced block does.
+    let (mut early_writer, mut late_writer) = (early_store.bulk_writer(), late_store.bulk_writer());
+    let write = |w: &mut BulkWriter<'_>,
+                 batch: Vec<(SignedBlock, skyx_coins::sky::chain::Signers)>| {
+        w.apply(batch).unwrap_or_else(|e| panic!("{e}"));
+        if w.pending_transactions() >= COMMIT_TXS {
+            w.commit().unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    let mut flush = |pending: &mut Vec<SignedBlock>, both: bool| {
         let batch = with_signers(std::mem::take(pending));
         if both {
-            early_store
-                .apply_blocks(batch.clone())
-                .unwrap_or_else(|e| panic!("{e}"));
+            write(&mut early_writer, batch.clone());
         }
-        late_store
-            .apply_blocks(batch)
-            .unwrap_or_else(|e| panic!("{e}"));
+        write(&mut late_writer, batch);
     };
     generate(&opts, |b| -> Result<(), std::convert::Infallible> {
         let seq = b.block.seq();
@@ -244,6 +253,9 @@ fn append_cost(dir: &Path) -> serde_json::Value {
     .unwrap_or_else(|e| panic!("{e}"));
     if !pending.is_empty() {
         flush(&mut pending, false);
+    }
+    for mut w in [early_writer, late_writer] {
+        w.commit().unwrap_or_else(|e| panic!("{e}"));
     }
     bar.finish_and_clear();
     let period = usize::try_from(period).unwrap_or(usize::MAX);
