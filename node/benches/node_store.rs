@@ -32,9 +32,9 @@ use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::hash::Sha256;
 use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{generate, generate_to_file, GenerateOptions};
-use skyx_node::import::{import_chain_file, progress_bar, ImportOptions, COMMIT_TXS};
+use skyx_node::import::{import_chain_file, progress_bar, ImportOptions};
 use skyx_node::store::bulk::BulkWriter;
-use skyx_node::store::{block_signers, ChainStore};
+use skyx_node::store::{block_signers, ChainStore, StoreOptions};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -49,6 +49,19 @@ fn read_chain(path: &Path) -> Vec<SignedBlock> {
         .unwrap_or_else(|e| panic!("{e}"))
         .map(|b| b.unwrap_or_else(|e| panic!("{e}")))
         .collect()
+}
+
+/// The import's options, from the variables the `skyx node import` command
+/// also reads (its defaults otherwise).
+fn import_options() -> ImportOptions {
+    let defaults = ImportOptions::default();
+    ImportOptions {
+        commit_txs: env_u64("SKYX_IMPORT_COMMIT_EVERY", defaults.commit_txs),
+        store: std::env::var("SKYX_STORE_CACHE_MB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(defaults.store, StoreOptions::with_cache_mib),
+    }
 }
 
 /// Recovers the signer of every input of the chain in `file` on all cores,
@@ -102,9 +115,8 @@ fn ingest(dir: &Path) -> (serde_json::Value, ChainStore) {
     let (bare_before, inputs) = bare_recovery(&file);
     // The import: full validation, every index, durable batches.
     let started = Instant::now();
-    let (store, imported) =
-        import_chain_file(&dir.join("ingest-store"), &file, &ImportOptions::default())
-            .unwrap_or_else(|e| panic!("import: {e}"));
+    let (store, imported) = import_chain_file(&dir.join("ingest-store"), &file, &import_options())
+        .unwrap_or_else(|e| panic!("import: {e}"));
     let ingest = started.elapsed();
     let (bare_after, _) = bare_recovery(&file);
     let bare = (bare_before + bare_after) / 2;
@@ -201,8 +213,10 @@ fn append_cost(dir: &Path) -> serde_json::Value {
         ..GenerateOptions::default()
     };
     let spec = skyx_node::devnet::chain_spec(&opts).unwrap_or_else(|e| panic!("{e}"));
+    let import = import_options();
     let open = |name: &str| {
-        ChainStore::open(&dir.join(name), Some(&spec)).unwrap_or_else(|e| panic!("{e}"))
+        ChainStore::open_with(&dir.join(name), Some(&spec), &import.store)
+            .unwrap_or_else(|e| panic!("{e}"))
     };
     let (early_store, late_store) = (open("append-early"), open("append-late"));
     eprintln!(
@@ -216,13 +230,13 @@ fn append_cost(dir: &Path) -> serde_json::Value {
     let mut late: Vec<SignedBlock> = Vec::new();
     let bar = progress_bar(Some(opts.blocks + 1), "append");
     // Both stores are built as an import builds a store (bulk writes,
-    // durable commits every `COMMIT_TXS` transactions); the timed appends
+    // durable commits as often as an import's); the timed appends
     // then go through the journal as a synced block does.
     let (mut early_writer, mut late_writer) = (early_store.bulk_writer(), late_store.bulk_writer());
     let write = |w: &mut BulkWriter<'_>,
                  batch: Vec<(SignedBlock, skyx_coins::sky::chain::Signers)>| {
         w.apply(batch).unwrap_or_else(|e| panic!("{e}"));
-        if w.pending_transactions() >= COMMIT_TXS {
+        if w.pending_transactions() >= import.commit_txs {
             w.commit().unwrap_or_else(|e| panic!("{e}"));
         }
     };
