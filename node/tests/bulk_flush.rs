@@ -4,6 +4,8 @@
 
 use skyx_coins::sky::block::SignedBlock;
 use skyx_node::devnet::{chain_spec, generate, GenerateOptions};
+use skyx_node::error::NodeError;
+use skyx_node::store::bulk::BulkWriter;
 use skyx_node::store::{blocks_with_signers, ChainStore};
 
 fn opts() -> GenerateOptions {
@@ -39,33 +41,34 @@ fn open(dir: &std::path::Path) -> ChainStore {
     ChainStore::open(dir, Some(&spec)).expect("open")
 }
 
+/// Writes `blocks` in their three batches with one bulk writer, calling
+/// `after_batch` after each, then commits; returns the store.
+fn written(
+    dir: &std::path::Path,
+    blocks: &[SignedBlock],
+    after_batch: fn(&mut BulkWriter<'_>) -> Result<(), NodeError>,
+) -> ChainStore {
+    let store = open(dir);
+    {
+        let mut w = store.bulk_writer();
+        for batch in batches(blocks) {
+            w.apply(blocks_with_signers(batch).expect("signers"))
+                .expect("apply");
+            after_batch(&mut w).expect("after the batch");
+        }
+        w.commit().expect("commit");
+    }
+    store
+}
+
 #[test]
 fn flushed_batches_commit_to_the_same_store_as_committed_batches() {
     let blocks = chain();
     let tmp = tempfile::tempdir().expect("tempdir");
-
-    let committed = open(&tmp.path().join("committed"));
-    {
-        let mut w = committed.bulk_writer();
-        for batch in batches(&blocks) {
-            w.apply(blocks_with_signers(batch).expect("signers"))
-                .expect("apply");
-            w.commit().expect("commit");
-        }
-    }
+    let committed = written(&tmp.path().join("committed"), &blocks, |w| w.commit());
     let want = committed.status().expect("status");
     assert_eq!(want.height, Some(blocks.len() as u64 - 1));
-
-    let flushed = open(&tmp.path().join("flushed"));
-    {
-        let mut w = flushed.bulk_writer();
-        for batch in batches(&blocks) {
-            w.apply(blocks_with_signers(batch).expect("signers"))
-                .expect("apply");
-            w.flush().expect("flush");
-        }
-        w.commit().expect("commit");
-    }
+    let flushed = written(&tmp.path().join("flushed"), &blocks, |w| w.flush());
     assert_eq!(flushed.status().expect("status"), want);
     let (_, report) = skyx_node::verify::verify_store(flushed).expect("verify runs");
     assert!(
