@@ -233,11 +233,12 @@ where
                 .sum();
             let started = std::time::Instant::now();
             let applied = writer.apply(batch).and_then(|applied| {
+                let end_of_input = input_read.load(Ordering::Acquire);
                 if writer.pending_transactions() >= commit_txs
-                    || (!committed_at_end_of_input && input_read.load(Ordering::Acquire))
+                    || (end_of_input && !committed_at_end_of_input)
                 {
                     writer.commit()?;
-                    committed_at_end_of_input |= input_read.load(Ordering::Acquire);
+                    committed_at_end_of_input = end_of_input;
                 } else if committed_at_end_of_input {
                     // The last blocks are written into the transaction as
                     // they come, while later ones are still verified, so the

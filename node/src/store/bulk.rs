@@ -62,12 +62,8 @@ impl BulkWriter<'_> {
         let (head, result) = match applied {
             Ok(r) => r,
             Err(e) => {
-                // The transaction may hold part of a batch: drop it (redb
-                // aborts it) and fall back to the committed state.
-                self.txn = None;
-                self.changes.clear();
-                self.head = self.store.head();
-                self.pending_txs = 0;
+                // The transaction may hold part of a batch.
+                self.abandon();
                 return Err(e);
             }
         };
@@ -96,14 +92,21 @@ impl BulkWriter<'_> {
         let Some(txn) = &self.txn else {
             return Ok(());
         };
-        if let Err(e) = write::flush_changes(txn, &mut self.changes) {
-            // The transaction may hold part of the changes: back to the committed state.
-            self.txn = None;
-            self.head = self.store.head();
-            self.pending_txs = 0;
-            return Err(e);
+        let flushed = write::flush_changes(txn, &mut self.changes);
+        if flushed.is_err() {
+            // The transaction may hold part of the changes.
+            self.abandon();
         }
-        Ok(())
+        flushed
+    }
+
+    /// Drops the open transaction (redb aborts it) and everything gathered
+    /// for it: back to the committed state.
+    fn abandon(&mut self) {
+        self.txn = None;
+        self.changes.clear();
+        self.head = self.store.head();
+        self.pending_txs = 0;
     }
 
     /// Makes everything written so far durable and visible.
@@ -123,16 +126,16 @@ impl BulkWriter<'_> {
             );
             Ok(())
         });
-        self.pending_txs = 0;
         match written {
             Ok(()) => {
+                self.pending_txs = 0;
                 self.store.set_head(self.head);
                 // The durable commit holds every journaled block too.
                 self.journal.clear()
             }
             Err(e) => {
-                // Nothing of the transaction is kept: back to the committed state.
-                self.head = self.store.head();
+                // Nothing of the transaction is kept.
+                self.abandon();
                 Err(e)
             }
         }
