@@ -13,7 +13,10 @@ pub enum NodeError {
     #[error("store damaged: {0}")]
     Damaged(String),
     /// The store was written by an incompatible version.
-    #[error("store schema version {found} is not supported (this skyx reads {expected})")]
+    #[error(
+        "store schema version {found} is not supported (this skyx reads {expected}); \
+         `skyx node repair` rebuilds the store from its blocks"
+    )]
     Schema {
         /// Version in the file.
         found: u32,

@@ -191,8 +191,9 @@ fn output_lookups_check_the_full_id_of_each_candidate() {
         {
             let mut ids = w.open_table(OUTPUT_IDS).expect("table");
             // Same prefix as `id`, another output: sorts before the real entry.
-            ids.insert(&output_id_key(&id, &early), ()).expect("insert");
-            ids.insert(&output_id_key(&sibling, &early), ())
+            ids.insert(&output_id_key(0, &id, &early), ())
+                .expect("insert");
+            ids.insert(&output_id_key(0, &sibling, &early), ())
                 .expect("insert");
             // A position past the chain.
             let nowhere = OutPos {
@@ -200,7 +201,7 @@ fn output_lookups_check_the_full_id_of_each_candidate() {
                 tx: 0,
                 index: 0,
             };
-            ids.insert(&output_id_key(&broken, &nowhere), ())
+            ids.insert(&output_id_key(0, &broken, &nowhere), ())
                 .expect("insert");
         }
         w.commit().expect("commit");

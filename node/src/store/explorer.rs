@@ -73,7 +73,7 @@ impl ChainStore {
     /// Several outputs (spent or not) by id, in one read; unknown ids give `None`.
     pub fn outputs(&self, ids: &[Sha256]) -> Result<Vec<Option<OutputRecord>>, NodeError> {
         let r = self.db_handle().begin_read()?;
-        let outputs = OutputReader::open(&r)?;
+        let outputs = OutputReader::open(self, &r)?;
         ids.iter().map(|id| outputs.find(id)).collect()
     }
 

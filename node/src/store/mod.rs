@@ -7,15 +7,26 @@
 //! instant leaves the last committed transaction. A block is appended with
 //! one write transaction that touches only the pages of the keys it adds or
 //! removes (O(log n) per key): nothing already stored is rewritten, unlike the
-//! Go node, which re-saved whole buckets. The cost per block is not constant,
-//! though: the hash-keyed indexes (txids, output ids) spread their inserts over
-//! the trees, so once a tree is much larger than a write batch each insert
-//! dirties a page of its own (`benches/node_store.rs` measures 1k vs 200k
-//! blocks). An LSM store (fjall) writes those inserts sequentially instead,
-//! but on the same insert pattern it spent about twice the CPU time in its
-//! compaction threads, which an import needs for signature checks. SQLite
-//! would need a second schema layer and C code; LMDB (heed) needs a C build
-//! and a fixed map size; a hand-written log would need its own indexes.
+//! Go node, which re-saved whole buckets. Keys sorted by hash would spread
+//! a block's inserts over trees that grow with the chain, so once a tree
+//! is much larger than a write each insert dirties (and the next durable
+//! commit writes and syncs) a page of its own, somewhere in a large file:
+//! see *Hash indexes in epochs* for how the store avoids it. An LSM store
+//! (fjall) writes such inserts sequentially, but on the same insert pattern
+//! it spent about twice the CPU time in its compaction threads, which an
+//! import needs for signature checks. SQLite would need a second schema
+//! layer and C code; LMDB (heed) needs a C build and a fixed map size; a
+//! hand-written log would need its own indexes.
+//!
+//! # Hash indexes in epochs
+//! Block hashes, txids and output ids are indexed under the epoch of the
+//! block (one per [`tables::EPOCH_TXS`] transactions) first, then the hash.
+//! A write's inserts land in the newest epoch's part of each tree, whose
+//! size is bounded, so the pages an append dirties do not grow with the
+//! chain (`benches/node_store.rs` measures 1k vs 1M blocks). When an epoch
+//! closes, a Bloom filter per index is written for it ([`filter`]); a
+//! lookup by hash probes the open epoch and only the closed epochs whose
+//! filter may hold the hash, so it stays a few tree lookups.
 //!
 //! # Atomicity
 //! [`ChainStore::apply_blocks`] writes whole blocks in one transaction: the
@@ -42,14 +53,11 @@
 //!
 //! # Outputs by id
 //! An output is stored once, inside its block. Any output ever created is
-//! found by id through `output_ids` (the first 8 bytes of the id ‖ where it
-//! was created: block, transaction, index); the lookup rebuilds each
-//! candidate from its block and keeps the one whose hash is the id. Its
-//! spender is kept in `spent` under that position. Hash-ordered tables are
-//! the expensive ones to grow, since every commit rewrites each page their
-//! inserts land on: this one holds 24 bytes per output rather than the whole
-//! output with its spender, and the position-keyed `spent` grows near its
-//! end, where the recently created outputs are.
+//! found by id through `output_ids` (epoch ‖ the first 8 bytes of the id ‖
+//! where it was created: block, transaction, index); the lookup rebuilds
+//! each candidate from its block and keeps the one whose hash is the id.
+//! Its spender is kept in `spent` under that position. The index holds 28
+//! bytes per output rather than the whole output with its spender.
 //!
 //! # Address history
 //! The n-th transaction of an address (in chain order) is entry n % 32 of
@@ -62,6 +70,7 @@
 
 pub mod bulk;
 pub mod explorer;
+pub mod filter;
 pub mod journal;
 pub mod read;
 pub mod tables;
@@ -69,7 +78,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{Database, ReadableDatabase};
 use secp256k1::PublicKey;
@@ -146,6 +155,8 @@ pub struct ChainStore {
     /// guards the block journal that makes single appends durable.
     writer: Mutex<Journal>,
     generation: AtomicU64,
+    /// The epoch filters read so far (filters never change once written).
+    filters: RwLock<Arc<filter::EpochFilters>>,
 }
 
 impl std::fmt::Debug for ChainStore {
@@ -213,6 +224,7 @@ impl ChainStore {
             head: Mutex::new(Head::default()),
             writer: Mutex::new(journal),
             generation: AtomicU64::new(0),
+            filters: RwLock::default(),
         };
         let head = store.load_head()?;
         *store.lock_head() = head;
@@ -626,6 +638,7 @@ fn init_meta(db: &Database, spec: &ChainSpec) -> Result<(), NodeError> {
         w.open_table(ADDR_TXS)?;
         w.open_table(ADDR_COUNT)?;
         w.open_table(UNCONFIRMED)?;
+        w.open_table(EPOCH_FILTERS)?;
     }
     w.commit()?;
     Ok(())

@@ -2,6 +2,8 @@
 //! id, outputs by id, and per address its unspent outputs, its history and
 //! every output it received. None of them scans the chain.
 
+use std::sync::Arc;
+
 use redb::{
     ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
 };
@@ -14,6 +16,7 @@ use skyx_coins::sky::signature::Sig;
 use skyx_coins::sky::transaction::{encoded_len, Transaction};
 use skyx_coins::sky::uxout::UxOut;
 
+use super::filter::{prefix, EpochFilters, HashFilter, HashIndex};
 use super::tables::*;
 use super::ChainStore;
 use crate::error::NodeError;
@@ -108,17 +111,50 @@ fn tx_bytes_at(seq: u64, block: &[u8], tx: u32) -> Result<&[u8], NodeError> {
     Ok(&rest[..len])
 }
 
+/// The newest epoch with an entry in an index keyed by epoch first.
+fn newest_epoch<const N: usize, V: redb::Value + 'static>(
+    t: &ReadOnlyTable<&'static [u8; N], V>,
+) -> Result<Option<u32>, NodeError> {
+    Ok(t.last()?
+        .map(|(k, _)| u32::from_be_bytes(field(k.value(), 0))))
+}
+
+/// The entry of `hash` in `index`, searched newest epoch first, skipping
+/// the closed epochs whose filter rules it out.
+fn epoch_get<'a, V: redb::Value + 'static>(
+    t: &'a ReadOnlyTable<&'static [u8; 36], V>,
+    filters: &EpochFilters,
+    index: HashIndex,
+    hash: &[u8; 32],
+) -> Result<Option<redb::AccessGuard<'a, V>>, NodeError> {
+    let Some(newest) = newest_epoch(t)? else {
+        return Ok(None);
+    };
+    let p = prefix(hash);
+    for epoch in (0..=newest).rev() {
+        if !filters.may_hold(epoch, index, &p) {
+            continue;
+        }
+        if let Some(g) = t.get(&epoch_key(epoch, hash))? {
+            return Ok(Some(g));
+        }
+    }
+    Ok(None)
+}
+
 /// The tables an output lookup reads, opened once per read transaction.
 pub(super) struct OutputReader {
-    ids: ReadOnlyTable<&'static [u8; 24], ()>,
+    filters: Arc<EpochFilters>,
+    ids: ReadOnlyTable<&'static [u8; 28], ()>,
     blocks: ReadOnlyTable<u64, &'static [u8]>,
     spent: ReadOnlyTable<&'static [u8; 16], &'static [u8; 40]>,
 }
 
 impl OutputReader {
-    /// Opens the tables in `r`.
-    pub(super) fn open(r: &ReadTransaction) -> Result<OutputReader, NodeError> {
+    /// Opens the tables of `store` in `r`.
+    pub(super) fn open(store: &ChainStore, r: &ReadTransaction) -> Result<OutputReader, NodeError> {
         Ok(OutputReader {
+            filters: store.epoch_filters(r)?,
             ids: r.open_table(OUTPUT_IDS)?,
             blocks: r.open_table(BLOCKS)?,
             spent: r.open_table(SPENT)?,
@@ -128,16 +164,25 @@ impl OutputReader {
     /// Output `id` (spent or not) with its spender: each position indexed
     /// under the id's prefix is read from its block until one hashes to `id`.
     pub(super) fn find(&self, id: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
-        let (lo, hi) = output_id_range(id);
-        for entry in self.ids.range::<&[u8; 24]>(&lo..=&hi)? {
-            let (k, _) = entry?;
-            let at = OutPos::from_bytes(&field(k.value(), 8));
-            let ux = self.output_at(&at)?;
-            if ux.hash() == *id {
-                return Ok(Some(OutputRecord {
-                    ux,
-                    spent: self.spender(&at)?,
-                }));
+        let Some(newest) = newest_epoch(&self.ids)? else {
+            return Ok(None);
+        };
+        let p = prefix(&id.0);
+        for epoch in (0..=newest).rev() {
+            if !self.filters.may_hold(epoch, HashIndex::OutputIds, &p) {
+                continue;
+            }
+            let (lo, hi) = output_id_range(epoch, id);
+            for entry in self.ids.range::<&[u8; 28]>(&lo..=&hi)? {
+                let (k, _) = entry?;
+                let at = OutPos::from_bytes(&field(k.value(), 12));
+                let ux = self.output_at(&at)?;
+                if ux.hash() == *id {
+                    return Ok(Some(OutputRecord {
+                        ux,
+                        spent: self.spender(&at)?,
+                    }));
+                }
             }
         }
         Ok(None)
@@ -218,6 +263,49 @@ fn history_entries(
 }
 
 impl ChainStore {
+    /// The filters of the epochs closed in `r` (or later), reading those
+    /// not seen before.
+    pub(super) fn epoch_filters(
+        &self,
+        r: &ReadTransaction,
+    ) -> Result<Arc<EpochFilters>, NodeError> {
+        let closed = match r.open_table(META)?.get(META_FILTERED)? {
+            Some(v) => parse_filtered(v.value())?,
+            None => 0,
+        };
+        let known = self
+            .filters
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if known.closed() >= closed {
+            return Ok(known);
+        }
+        let t = r.open_table(EPOCH_FILTERS)?;
+        let mut filters = (*known).clone();
+        for epoch in known.closed()..closed {
+            let read = |index: HashIndex| -> Result<HashFilter, NodeError> {
+                let g = t.get(index.filter_key(epoch))?.ok_or_else(|| {
+                    NodeError::Damaged(format!(
+                        "the filter of epoch {epoch} ({index:?}) is missing"
+                    ))
+                })?;
+                HashFilter::from_bytes(g.value())
+            };
+            filters = filters.with_next([
+                read(HashIndex::BlockHashes)?,
+                read(HashIndex::Txids)?,
+                read(HashIndex::OutputIds)?,
+            ]);
+        }
+        let filters = Arc::new(filters);
+        let mut shared = self.filters.write().unwrap_or_else(|p| p.into_inner());
+        if shared.closed() < filters.closed() {
+            *shared = filters.clone();
+        }
+        Ok(filters)
+    }
+
     /// The block at `seq` with its signature.
     pub fn block_by_seq(&self, seq: u64) -> Result<Option<SignedBlock>, NodeError> {
         let r = self.db().begin_read()?;
@@ -247,7 +335,9 @@ impl ChainStore {
     pub fn block_seq(&self, hash: &Sha256) -> Result<Option<u64>, NodeError> {
         let r = self.db().begin_read()?;
         let t = r.open_table(HASH_SEQ)?;
-        Ok(t.get(&hash.0)?.map(|g| g.value()))
+        let filters = self.epoch_filters(&r)?;
+        let seq = epoch_get(&t, &filters, HashIndex::BlockHashes, &hash.0)?.map(|g| g.value());
+        Ok(seq)
     }
 
     /// The block with `hash`.
@@ -262,7 +352,8 @@ impl ChainStore {
     pub fn transaction(&self, txid: &Sha256) -> Result<Option<TxRecord>, NodeError> {
         let r = self.db().begin_read()?;
         let txs = r.open_table(TXS)?;
-        let Some(loc) = txs.get(&txid.0)? else {
+        let filters = self.epoch_filters(&r)?;
+        let Some(loc) = epoch_get(&txs, &filters, HashIndex::Txids, &txid.0)? else {
             return Ok(None);
         };
         let loc = TxLocation::from_bytes(loc.value());
@@ -300,7 +391,7 @@ impl ChainStore {
     /// Any output ever created, with its spender.
     pub fn output(&self, uxid: &Sha256) -> Result<Option<OutputRecord>, NodeError> {
         let r = self.db().begin_read()?;
-        OutputReader::open(&r)?.find(uxid)
+        OutputReader::open(self, &r)?.find(uxid)
     }
 
     /// The unspent outputs of an address.
@@ -382,6 +473,7 @@ impl ChainStore {
             .unwrap_or(0);
         let history = r.open_table(ADDR_TXS)?;
         let txs = r.open_table(TXS)?;
+        let filters = self.epoch_filters(&r)?;
         let blocks = r.open_table(BLOCKS)?;
         let spent = r.open_table(SPENT)?;
         let mut out = Vec::new();
@@ -394,8 +486,7 @@ impl ChainStore {
             })?;
             let time = stored_header(seq, bytes.value())?.time;
             for HistoryEntry { txid, pos, .. } in same_block {
-                let loc = txs
-                    .get(&txid.0)?
+                let loc = epoch_get(&txs, &filters, HashIndex::Txids, &txid.0)?
                     .map(|g| TxLocation::from_bytes(g.value()))
                     .ok_or_else(|| {
                         NodeError::Damaged(format!("history transaction {txid} is not indexed"))

@@ -8,6 +8,8 @@ use redb::TableDefinition;
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::hash::Sha256;
 
+use crate::error::NodeError;
+
 /// Store metadata: schema version, chain spec, head, unspent-set hash, counters.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// seq → the block's stored bytes (header ‖ body), written once.
@@ -16,19 +18,18 @@ pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 pub const BLOCK_SIGS: TableDefinition<u64, &[u8; 65]> = TableDefinition::new("block_sigs");
 /// seq → block hash.
 pub const SEQ_HASH: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seq_hash");
-/// block hash → seq.
-pub const HASH_SEQ: TableDefinition<&[u8; 32], u64> = TableDefinition::new("hash_seq");
-/// txid → where the transaction is: see [`TxLocation`].
-pub const TXS: TableDefinition<&[u8; 32], &[u8; 20]> = TableDefinition::new("txs");
+/// [`epoch_key`] of a block hash → seq.
+pub const HASH_SEQ: TableDefinition<&[u8; 36], u64> = TableDefinition::new("hash_seq");
+/// [`epoch_key`] of a txid → where the transaction is: see [`TxLocation`].
+pub const TXS: TableDefinition<&[u8; 36], &[u8; 20]> = TableDefinition::new("txs");
 /// uxid → unspent output: `UxHead ‖ UxBody` (85 bytes) ‖ where it was
 /// created ([`OutPos`], 16 bytes), see [`unspent_value`].
 pub const UNSPENT: TableDefinition<&[u8; 32], &[u8; UNSPENT_LEN]> = TableDefinition::new("unspent");
-/// First 8 bytes of a uxid ‖ [`OutPos`] → (): every output ever created,
-/// found by its id. The output itself is read from its block; the short
-/// prefix keeps this hash-ordered index (which every commit rewrites
-/// wherever its inserts land) small, and a lookup checks the full id of
+/// Epoch ‖ first 8 bytes of a uxid ‖ [`OutPos`] → (): every output ever
+/// created, found by its id. The output itself is read from its block; the
+/// short prefix keeps the index small, and a lookup checks the full id of
 /// each candidate.
-pub const OUTPUT_IDS: TableDefinition<&[u8; 24], ()> = TableDefinition::new("output_ids");
+pub const OUTPUT_IDS: TableDefinition<&[u8; 28], ()> = TableDefinition::new("output_ids");
 /// [`OutPos`] of a spent output → spending txid ‖ block seq (BE). Keyed by
 /// position, so the inserts of a write land near the end of the table,
 /// where the recently created outputs are.
@@ -44,6 +45,9 @@ pub const ADDR_UNSPENT: TableDefinition<&[u8; 53], ()> = TableDefinition::new("a
 pub const ADDR_TXS: TableDefinition<&[u8; 29], &[u8]> = TableDefinition::new("addr_txs");
 /// address → number of transactions touching it.
 pub const ADDR_COUNT: TableDefinition<&[u8; 21], u64> = TableDefinition::new("addr_count");
+/// [`HashIndex::filter_key`](super::filter::HashIndex::filter_key) → the Bloom filter of one hash-keyed index
+/// over one closed epoch (see [`filter`](super::filter)).
+pub const EPOCH_FILTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("epoch_filters");
 /// txid → unconfirmed transaction record (see `mempool`).
 pub const UNCONFIRMED: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("unconfirmed");
 
@@ -55,11 +59,14 @@ pub const META_SPEC: &str = "chain_spec";
 pub const META_HEAD: &str = "head_seq";
 /// Meta key: the unspent-set hash after the head.
 pub const META_UX_HASH: &str = "ux_hash";
+/// Meta key: epochs whose filters are written (u32 LE; all below it).
+pub const META_FILTERED: &str = "filtered_epochs";
 
-/// The schema this code writes and reads (4: outputs found by position
+/// The schema this code writes and reads (5: hash-keyed indexes split in
+/// epochs with a Bloom filter per closed epoch; outputs found by position
 /// through a short id index, spenders keyed by position; address history
 /// in chunks; received outputs found through it).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The 21-byte wire form of an address (`version ‖ key`), the address part of index keys.
 pub fn addr_key(a: &Address) -> [u8; 21] {
@@ -158,20 +165,56 @@ impl OutPos {
     }
 }
 
-/// An [`OUTPUT_IDS`] key: the first 8 bytes of `uxid` ‖ `pos`.
-pub fn output_id_key(uxid: &Sha256, pos: &OutPos) -> [u8; 24] {
-    let mut k = [0u8; 24];
-    k[..8].copy_from_slice(&uxid.0[..8]);
-    k[8..].copy_from_slice(&pos.to_bytes());
+/// Transactions per index epoch. A block's hash, txids and output ids are
+/// indexed under the epoch of the transactions stored before it, so the
+/// inserts of a write land in the newest epoch's part of each index, whose
+/// size is bounded, instead of all over a tree that grows with the chain.
+pub const EPOCH_TXS: u64 = 16_384;
+
+/// The epoch of a block stored after `txs_before` transactions.
+pub fn epoch_of(txs_before: u64) -> u32 {
+    u32::try_from(txs_before / EPOCH_TXS).unwrap_or(u32::MAX)
+}
+
+/// `epoch ‖ hash`: a key of the hash-keyed indexes.
+pub fn epoch_key(epoch: u32, hash: &[u8; 32]) -> [u8; 36] {
+    let mut k = [0u8; 36];
+    k[..4].copy_from_slice(&epoch.to_be_bytes());
+    k[4..].copy_from_slice(hash);
     k
 }
 
-/// The range of [`OUTPUT_IDS`] keys that may belong to `uxid`.
-pub fn output_id_range(uxid: &Sha256) -> ([u8; 24], [u8; 24]) {
-    let mut lo = [0u8; 24];
-    lo[..8].copy_from_slice(&uxid.0[..8]);
-    let mut hi = [0xff; 24];
-    hi[..8].copy_from_slice(&uxid.0[..8]);
+/// Reads the [`META_FILTERED`] value.
+pub fn parse_filtered(v: &[u8]) -> Result<u32, NodeError> {
+    <[u8; 4]>::try_from(v)
+        .map(u32::from_le_bytes)
+        .map_err(|_| NodeError::Damaged("the count of filtered epochs has the wrong length".into()))
+}
+
+/// The first and last `N`-byte keys of `epoch` in an index keyed by epoch first.
+pub fn epoch_bounds<const N: usize>(epoch: u32) -> ([u8; N], [u8; N]) {
+    let (mut lo, mut hi) = ([0u8; N], [0xffu8; N]);
+    lo[..4].copy_from_slice(&epoch.to_be_bytes());
+    hi[..4].copy_from_slice(&epoch.to_be_bytes());
+    (lo, hi)
+}
+
+/// An [`OUTPUT_IDS`] key: epoch ‖ the first 8 bytes of `uxid` ‖ `pos`.
+pub fn output_id_key(epoch: u32, uxid: &Sha256, pos: &OutPos) -> [u8; 28] {
+    let mut k = [0u8; 28];
+    k[..4].copy_from_slice(&epoch.to_be_bytes());
+    k[4..12].copy_from_slice(&uxid.0[..8]);
+    k[12..].copy_from_slice(&pos.to_bytes());
+    k
+}
+
+/// The range of [`OUTPUT_IDS`] keys of `epoch` that may belong to `uxid`.
+pub fn output_id_range(epoch: u32, uxid: &Sha256) -> ([u8; 28], [u8; 28]) {
+    let mut lo = [0u8; 28];
+    lo[..4].copy_from_slice(&epoch.to_be_bytes());
+    lo[4..12].copy_from_slice(&uxid.0[..8]);
+    let mut hi = [0xff; 28];
+    hi[..12].copy_from_slice(&lo[..12]);
     (lo, hi)
 }
 
@@ -301,13 +344,25 @@ mod tests {
             tx: 3,
             index: 2,
         };
-        let (lo, hi) = output_id_range(&id);
-        let key = output_id_key(&id, &pos);
+        let (lo, hi) = output_id_range(3, &id);
+        let key = output_id_key(3, &id, &pos);
         assert!(lo <= key && key <= hi);
         let mut other = id;
         other.0[7] = 0x5b;
-        let key = output_id_key(&other, &pos);
-        assert!(key > hi);
+        assert!(output_id_key(3, &other, &pos) > hi);
+        assert!(output_id_key(4, &id, &pos) > hi);
+        assert!(output_id_key(2, &id, &pos) < lo);
+    }
+
+    #[test]
+    fn epochs_count_transactions_and_lead_the_keys() {
+        assert_eq!(epoch_of(0), 0);
+        assert_eq!(epoch_of(EPOCH_TXS - 1), 0);
+        assert_eq!(epoch_of(EPOCH_TXS), 1);
+        let k = epoch_key(0x0102_0304, &[9; 32]);
+        assert_eq!(&k[..4], &[1, 2, 3, 4]);
+        assert_eq!(&k[4..], &[9; 32]);
+        assert!(epoch_key(1, &[0xff; 32]) < epoch_key(2, &[0; 32]));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use skyx_coins::sky::encoding::{decode_exact, encode};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::uxout::UxOut;
 
+use super::filter::{HashFilter, HashIndex};
 use super::journal::Journal;
 use super::tables::*;
 use super::{ChainStore, Head};
@@ -26,15 +27,16 @@ struct Tables<'txn> {
     blocks: Table<'txn, u64, &'static [u8]>,
     sigs: Table<'txn, u64, &'static [u8; 65]>,
     seq_hash: Table<'txn, u64, &'static [u8; 32]>,
-    hash_seq: Table<'txn, &'static [u8; 32], u64>,
-    txs: Table<'txn, &'static [u8; 32], &'static [u8; 20]>,
+    hash_seq: Table<'txn, &'static [u8; 36], u64>,
+    txs: Table<'txn, &'static [u8; 36], &'static [u8; 20]>,
     unspent: Table<'txn, &'static [u8; 32], &'static [u8; UNSPENT_LEN]>,
-    output_ids: Table<'txn, &'static [u8; 24], ()>,
+    output_ids: Table<'txn, &'static [u8; 28], ()>,
     spent: Table<'txn, &'static [u8; 16], &'static [u8; 40]>,
     addr_unspent: Table<'txn, &'static [u8; 53], ()>,
     addr_txs: Table<'txn, &'static [u8; 29], &'static [u8]>,
     addr_count: Table<'txn, &'static [u8; 21], u64>,
     unconfirmed: Table<'txn, &'static [u8; 32], &'static [u8]>,
+    epoch_filters: Table<'txn, u64, &'static [u8]>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -53,6 +55,7 @@ impl<'txn> Tables<'txn> {
             addr_txs: w.open_table(ADDR_TXS)?,
             addr_count: w.open_table(ADDR_COUNT)?,
             unconfirmed: w.open_table(UNCONFIRMED)?,
+            epoch_filters: w.open_table(EPOCH_FILTERS)?,
         })
     }
 }
@@ -117,11 +120,11 @@ pub(super) struct BatchChanges {
     spent_stored: HashSet<Sha256>,
     /// Their owners, for the address unspent index.
     spent_owners: Vec<[u8; 53]>,
-    txs: Vec<([u8; 32], [u8; 20])>,
+    txs: Vec<([u8; 36], [u8; 20])>,
     /// Every output the batch spends: where it was created, and its spender.
     spent: Vec<([u8; 16], [u8; 40])>,
     /// The id index keys of every output the batch creates.
-    output_ids: Vec<[u8; 24]>,
+    output_ids: Vec<[u8; 28]>,
     /// New history entries of each address touched.
     history: HashMap<[u8; 21], NewHistory>,
     confirmed: Vec<[u8; 32]>,
@@ -286,7 +289,8 @@ fn write_block(
     t.blocks.insert(seq, bytes.as_slice())?;
     t.sigs.insert(seq, &signed.sig.0)?;
     t.seq_hash.insert(seq, &hash.0)?;
-    t.hash_seq.insert(&hash.0, seq)?;
+    let epoch = epoch_of(t.txs.len()? + changes.txs.len() as u64);
+    t.hash_seq.insert(&epoch_key(epoch, &hash.0), seq)?;
     // Byte ranges of the transactions: header (124) + count (4), then each in turn.
     let mut offset = 128usize;
     for (pos, (tx, txn)) in effects
@@ -307,7 +311,9 @@ fn write_block(
                 .map_err(|_| NodeError::Invalid("transaction too large".into()))?,
         };
         offset += len;
-        changes.txs.push((tx.txid.0, loc.to_bytes()));
+        changes
+            .txs
+            .push((epoch_key(epoch, &tx.txid.0), loc.to_bytes()));
         changes.confirmed.push(tx.txid.0);
         // Addresses touched by the transaction, in first-seen order.
         let mut touched: Vec<[u8; 21]> = Vec::with_capacity(tx.spent.len() + tx.created.len());
@@ -340,7 +346,7 @@ fn write_block(
             };
             let a = addr_key(&ux.body.address);
             changes.created.insert(*id, (*ux, at));
-            changes.output_ids.push(output_id_key(id, &at));
+            changes.output_ids.push(output_id_key(epoch, id, &at));
             if !touched.contains(&a) {
                 touched.push(a);
             }
@@ -427,7 +433,45 @@ fn flush(t: &mut Tables<'_>, c: &mut BatchChanges) -> Result<(), NodeError> {
         t.addr_count
             .insert(a, new.stored + new.added.len() as u64)?;
     }
+    close_epochs(t)
+}
+
+/// Writes the filters of the epochs the batch closed: every epoch below the
+/// one the next block will be indexed under.
+fn close_epochs(t: &mut Tables<'_>) -> Result<(), NodeError> {
+    let filtered = match t.meta.get(META_FILTERED)? {
+        Some(v) => parse_filtered(v.value())?,
+        None => 0,
+    };
+    let closed = epoch_of(t.txs.len()?);
+    for epoch in filtered..closed {
+        let filters = [
+            (HashIndex::BlockHashes, epoch_prefixes(&t.hash_seq, epoch)?),
+            (HashIndex::Txids, epoch_prefixes(&t.txs, epoch)?),
+            (HashIndex::OutputIds, epoch_prefixes(&t.output_ids, epoch)?),
+        ];
+        for (index, prefixes) in filters {
+            let bytes = HashFilter::of(&prefixes).to_bytes();
+            t.epoch_filters
+                .insert(index.filter_key(epoch), bytes.as_slice())?;
+        }
+    }
+    if closed > filtered {
+        t.meta
+            .insert(META_FILTERED, closed.to_le_bytes().as_slice())?;
+    }
     Ok(())
+}
+
+/// The hash prefixes of the keys of `epoch` in an index keyed by epoch ‖ hash.
+fn epoch_prefixes<const N: usize, V: redb::Value + 'static>(
+    t: &Table<'_, &'static [u8; N], V>,
+    epoch: u32,
+) -> Result<Vec<[u8; 8]>, NodeError> {
+    let (lo, hi) = epoch_bounds::<N>(epoch);
+    t.range::<&[u8; N]>(&lo..=&hi)?
+        .map(|e| Ok(field::<8>(e?.0.value(), 4)))
+        .collect()
 }
 
 /// Appends an address's new history entries to its chunks: the last
