@@ -228,6 +228,7 @@ impl ChainStore {
         };
         let head = store.load_head()?;
         *store.lock_head() = head;
+        store.load_epoch_filters()?;
         store.replay_journal(journaled)?;
         store.recheck_recent(RECHECK_ON_OPEN)?;
         Ok(store)
@@ -447,10 +448,15 @@ impl ChainStore {
         Ok(())
     }
 
-    /// Publishes a committed head and moves the generation on.
+    /// Publishes a committed head, moves the generation on and reads the
+    /// filters of the epochs the write closed.
     fn set_head(&self, head: Head) {
         *self.lock_head() = head;
         self.bump_generation();
+        if let Err(e) = self.load_epoch_filters() {
+            // Lookups then probe the epochs without a filter: slower, still right.
+            tracing::warn!(error = %e, "the filters of newly closed epochs were not read");
+        }
     }
 
     fn lock_writer(&self) -> std::sync::MutexGuard<'_, Journal> {

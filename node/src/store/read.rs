@@ -154,7 +154,7 @@ impl OutputReader {
     /// Opens the tables of `store` in `r`.
     pub(super) fn open(store: &ChainStore, r: &ReadTransaction) -> Result<OutputReader, NodeError> {
         Ok(OutputReader {
-            filters: store.epoch_filters(r)?,
+            filters: store.epoch_filters(),
             ids: r.open_table(OUTPUT_IDS)?,
             blocks: r.open_table(BLOCKS)?,
             spent: r.open_table(SPENT)?,
@@ -263,23 +263,25 @@ fn history_entries(
 }
 
 impl ChainStore {
-    /// The filters of the epochs closed in `r` (or later), reading those
-    /// not seen before.
-    pub(super) fn epoch_filters(
-        &self,
-        r: &ReadTransaction,
-    ) -> Result<Arc<EpochFilters>, NodeError> {
+    /// The epoch filters read so far. An epoch closed since then has none
+    /// here yet, so lookups probe it: always a correct answer.
+    pub(super) fn epoch_filters(&self) -> Arc<EpochFilters> {
+        self.filters
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reads the filters of the epochs closed since the last call.
+    pub(super) fn load_epoch_filters(&self) -> Result<(), NodeError> {
+        let r = self.db().begin_read()?;
         let closed = match r.open_table(META)?.get(META_FILTERED)? {
             Some(v) => parse_filtered(v.value())?,
             None => 0,
         };
-        let known = self
-            .filters
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let known = self.epoch_filters();
         if known.closed() >= closed {
-            return Ok(known);
+            return Ok(());
         }
         let t = r.open_table(EPOCH_FILTERS)?;
         let mut filters = (*known).clone();
@@ -298,12 +300,11 @@ impl ChainStore {
                 read(HashIndex::OutputIds)?,
             ]);
         }
-        let filters = Arc::new(filters);
         let mut shared = self.filters.write().unwrap_or_else(|p| p.into_inner());
         if shared.closed() < filters.closed() {
-            *shared = filters.clone();
+            *shared = Arc::new(filters);
         }
-        Ok(filters)
+        Ok(())
     }
 
     /// The block at `seq` with its signature.
@@ -335,7 +336,7 @@ impl ChainStore {
     pub fn block_seq(&self, hash: &Sha256) -> Result<Option<u64>, NodeError> {
         let r = self.db().begin_read()?;
         let t = r.open_table(HASH_SEQ)?;
-        let filters = self.epoch_filters(&r)?;
+        let filters = self.epoch_filters();
         let seq = epoch_get(&t, &filters, HashIndex::BlockHashes, &hash.0)?.map(|g| g.value());
         Ok(seq)
     }
@@ -352,7 +353,7 @@ impl ChainStore {
     pub fn transaction(&self, txid: &Sha256) -> Result<Option<TxRecord>, NodeError> {
         let r = self.db().begin_read()?;
         let txs = r.open_table(TXS)?;
-        let filters = self.epoch_filters(&r)?;
+        let filters = self.epoch_filters();
         let Some(loc) = epoch_get(&txs, &filters, HashIndex::Txids, &txid.0)? else {
             return Ok(None);
         };
@@ -473,7 +474,7 @@ impl ChainStore {
             .unwrap_or(0);
         let history = r.open_table(ADDR_TXS)?;
         let txs = r.open_table(TXS)?;
-        let filters = self.epoch_filters(&r)?;
+        let filters = self.epoch_filters();
         let blocks = r.open_table(BLOCKS)?;
         let spent = r.open_table(SPENT)?;
         let mut out = Vec::new();
