@@ -3,7 +3,7 @@
 //! a flush alone makes nothing visible or durable.
 
 use skyx_coins::sky::block::SignedBlock;
-use skyx_node::devnet::{chain_spec, generate, GenerateOptions};
+use skyx_node::devnet::{chain_spec, generate_blocks, GenerateOptions};
 use skyx_node::error::NodeError;
 use skyx_node::store::bulk::BulkWriter;
 use skyx_node::store::{blocks_with_signers, ChainStore};
@@ -18,13 +18,7 @@ fn opts() -> GenerateOptions {
 }
 
 fn chain() -> Vec<SignedBlock> {
-    let mut blocks = Vec::new();
-    generate(&opts(), |b| -> Result<(), std::convert::Infallible> {
-        blocks.push(b.clone());
-        Ok(())
-    })
-    .expect("generate");
-    blocks
+    generate_blocks(&opts()).expect("generate")
 }
 
 /// Three batches; the later ones spend outputs the earlier ones created.

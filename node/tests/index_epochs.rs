@@ -4,10 +4,12 @@
 //! open, through bulk and single writes, after reopening; a damaged filter
 //! is reported when the store opens, and repair rebuilds it.
 
+use std::sync::OnceLock;
+
 use redb::{ReadableDatabase, ReadableTableMetadata};
 use skyx_coins::sky::block::SignedBlock;
 use skyx_coins::sky::hash::Sha256;
-use skyx_node::devnet::{chain_spec, generate, GenerateOptions};
+use skyx_node::devnet::{chain_spec, generate_blocks, GenerateOptions};
 use skyx_node::error::NodeError;
 use skyx_node::repair::{repair, RepairSource};
 use skyx_node::store::filter::HashIndex;
@@ -26,14 +28,18 @@ fn opts() -> GenerateOptions {
     }
 }
 
-fn chain() -> Vec<SignedBlock> {
-    let mut blocks = Vec::new();
-    generate(&opts(), |b| -> Result<(), std::convert::Infallible> {
-        blocks.push(b.clone());
-        Ok(())
-    })
-    .expect("generate");
-    blocks
+/// The chain, generated once for all the tests of this file.
+fn chain() -> &'static [SignedBlock] {
+    static CHAIN: OnceLock<Vec<SignedBlock>> = OnceLock::new();
+    CHAIN.get_or_init(|| generate_blocks(&opts()).expect("generate"))
+}
+
+/// Changes the store file in `dir` behind the store's back, in one commit.
+fn edit_store(dir: &std::path::Path, edit: impl FnOnce(&redb::WriteTransaction)) {
+    let db = redb::Database::open(dir.join(STORE_FILE)).expect("db");
+    let w = db.begin_write().expect("write");
+    edit(&w);
+    w.commit().expect("commit");
 }
 
 fn open(dir: &std::path::Path) -> ChainStore {
@@ -93,12 +99,12 @@ fn assert_all_found(store: &ChainStore, blocks: &[SignedBlock]) {
 #[test]
 fn every_hash_is_found_in_closed_and_open_epochs() {
     let blocks = chain();
-    let txs = total_txs(&blocks);
+    let txs = total_txs(blocks);
     let closed = txs / EPOCH_TXS;
     assert!(closed >= 2, "the chain closes only {closed} epochs");
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = stored(dir.path(), &blocks);
-    assert_all_found(&store, &blocks);
+    let store = stored(dir.path(), blocks);
+    assert_all_found(&store, blocks);
     for unknown in [Sha256([0; 32]), Sha256([0xa5; 32])] {
         assert_eq!(store.transaction(&unknown).expect("lookup"), None);
         assert_eq!(store.block_seq(&unknown).expect("lookup"), None);
@@ -134,18 +140,13 @@ fn every_hash_is_found_in_closed_and_open_epochs() {
 fn a_damaged_filter_is_reported() {
     let blocks = chain();
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(stored(dir.path(), &blocks));
-    {
-        let db = redb::Database::open(dir.path().join(STORE_FILE)).expect("db");
-        let w = db.begin_write().expect("write");
-        {
-            let mut filters = w.open_table(EPOCH_FILTERS).expect("filters");
-            filters
-                .insert(HashIndex::Txids.filter_key(0), [1u8, 2, 3].as_slice())
-                .expect("insert");
-        }
-        w.commit().expect("commit");
-    }
+    drop(stored(dir.path(), blocks));
+    edit_store(dir.path(), |w| {
+        let mut filters = w.open_table(EPOCH_FILTERS).expect("filters");
+        filters
+            .insert(HashIndex::Txids.filter_key(0), [1u8, 2, 3].as_slice())
+            .expect("insert");
+    });
     let spec = chain_spec(&opts()).expect("spec");
     match ChainStore::open(dir.path(), Some(&spec)) {
         Err(NodeError::Damaged(m)) => assert!(m.contains("epoch filter"), "{m}"),
@@ -161,18 +162,13 @@ fn a_damaged_filter_is_reported() {
 fn a_store_of_an_older_schema_is_refused_then_rebuilt_by_repair() {
     let blocks = chain();
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(stored(dir.path(), &blocks));
+    drop(stored(dir.path(), blocks));
     // The schema before epochs: same blocks, indexes keyed by hash alone.
-    {
-        let db = redb::Database::open(dir.path().join(STORE_FILE)).expect("db");
-        let w = db.begin_write().expect("write");
-        {
-            let mut meta = w.open_table(META).expect("meta");
-            meta.insert(META_SCHEMA, 4u32.to_le_bytes().as_slice())
-                .expect("insert");
-        }
-        w.commit().expect("commit");
-    }
+    edit_store(dir.path(), |w| {
+        let mut meta = w.open_table(META).expect("meta");
+        meta.insert(META_SCHEMA, 4u32.to_le_bytes().as_slice())
+            .expect("insert");
+    });
     let spec = chain_spec(&opts()).expect("spec");
     match ChainStore::open(dir.path(), Some(&spec)) {
         Err(e @ NodeError::Schema { found: 4, .. }) => {

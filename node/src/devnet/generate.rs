@@ -234,6 +234,19 @@ fn finish(p: PlannedTx, pool: &WalletPool, seq: u64, time: u64) -> Result<Finish
     })
 }
 
+/// Generates the chain `opts` describe into memory, genesis first: for
+/// chains small enough to hold (tests, tools).
+pub fn generate_blocks(
+    opts: &GenerateOptions,
+) -> Result<Vec<SignedBlock>, GenerateError<std::convert::Infallible>> {
+    let mut blocks = Vec::new();
+    generate(opts, |b| {
+        blocks.push(b.clone());
+        Ok(())
+    })?;
+    Ok(blocks)
+}
+
 /// Generates the chain `opts` describe, handing each signed block to `sink`
 /// in order (genesis first). Memory stays bounded by the working unspent set.
 pub fn generate<E, F>(

@@ -21,5 +21,5 @@ pub mod unspent;
 pub mod wallet_pool;
 
 pub use file::generate_to_file;
-pub use generate::{chain_spec, generate, GenerateError, GenerateSummary};
+pub use generate::{chain_spec, generate, generate_blocks, GenerateError, GenerateSummary};
 pub use options::{GenerateOptions, OptionsError};

@@ -1,9 +1,9 @@
 //! The block journal: what makes a block appended on its own durable.
 //!
-//! A durable store commit syncs every page the block's indexes dirtied,
-//! and the hash-ordered indexes dirty more pages (deeper paths) as they
-//! grow. So [`ChainStore::apply_blocks`](super::ChainStore::apply_blocks)
-//! commits the store without syncing and makes the blocks durable here
+//! A durable store commit syncs every page the block's indexes dirtied, a
+//! few dozen spread over the file. So
+//! [`ChainStore::apply_blocks`](super::ChainStore::apply_blocks) commits
+//! the store without syncing and makes the blocks durable here
 //! instead: one sequential append and one `fdatasync`, whatever the height.
 //! Every [`CHECKPOINT_BLOCKS`] blocks or [`CHECKPOINT_BYTES`] bytes (and
 //! when the store is dropped) a durable store commit persists everything

@@ -40,11 +40,11 @@
 //! never wait for a write.
 //!
 //! # Durability of single appends
-//! A durable redb commit syncs every page the write dirtied, and the
-//! hash-ordered indexes dirty more of them as they grow, so a block
-//! appended on its own (sync at the tip, the publisher) would cost more as
-//! the chain grows. Those writes commit the store without syncing and make
-//! the blocks durable in the [`journal`] (one append, one `fdatasync`). A
+//! A durable redb commit syncs every page the write dirtied, a few dozen
+//! spread over the file for one block, so a block appended on its own
+//! (sync at the tip, the publisher) would pay that many random page
+//! writes. Those writes commit the store without syncing and make the
+//! blocks durable in the [`journal`] (one append, one `fdatasync`). A
 //! durable commit every [`journal::CHECKPOINT_BLOCKS`] blocks (or
 //! [`journal::CHECKPOINT_BYTES`] bytes, and on close) empties it; opening
 //! after a crash replays it through the normal validation. Each commit is
