@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use redb::ReadableTable;
+
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::chain::UnspentSet;
 use skyx_coins::sky::hash::Sha256;
@@ -14,7 +16,10 @@ use skyx_node::chainfile::ChainFileReader;
 use skyx_node::devnet::{chain_spec, generate_to_file, GenerateOptions};
 use skyx_node::import::{import_chain_file, ImportOptions};
 use skyx_node::store::read::OutputRecord;
-use skyx_node::store::tables::{output_id_key, OutPos, Spender, HISTORY_CHUNK, OUTPUT_IDS};
+use skyx_node::store::tables::{
+    addr_key, history_key, output_id_key, OutPos, Spender, ADDR_TXS, HISTORY_CHUNK,
+    HISTORY_ENTRY_LEN, OUTPUT_IDS,
+};
 use skyx_node::store::{ChainStore, STORE_FILE};
 
 /// Per address: txids touching it and outputs it received, in chain order;
@@ -212,6 +217,41 @@ fn output_lookups_check_the_full_id_of_each_candidate() {
     let err = store.output(&broken).expect_err("points nowhere");
     assert!(
         err.to_string().contains("missing block 1000"),
+        "unexpected error: {err}"
+    );
+}
+
+/// Received outputs are read through the history's (block, position) of
+/// each transaction: an entry whose txid is not the transaction at that
+/// place is reported as damage, not answered with another's outputs.
+#[test]
+fn a_history_entry_that_disagrees_with_its_block_is_damage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, file) = generated_chain(dir.path(), 6, 4, "history-damage");
+    let data = dir.path().join("store");
+    let (store, _) = import_chain_file(&data, &file, &ImportOptions::default()).expect("import");
+    let first = store.block_by_seq(1).expect("read").expect("block").block;
+    let tx = &first.body.transactions[0];
+    let a = tx.outputs[0].address;
+    assert!(!store.address_outputs(&a).expect("outputs").is_empty());
+    drop(store);
+    {
+        let db = redb::Database::open(data.join(STORE_FILE)).expect("open");
+        let w = db.begin_write().expect("write");
+        {
+            let mut t = w.open_table(ADDR_TXS).expect("table");
+            let key = history_key(&addr_key(&a), 0);
+            let mut chunk = t.get(&key).expect("get").expect("chunk").value().to_vec();
+            // Entry 0 keeps its block and position but names another txid.
+            chunk[HISTORY_ENTRY_LEN - 1] ^= 0xff;
+            t.insert(&key, chunk.as_slice()).expect("insert");
+        }
+        w.commit().expect("commit");
+    }
+    let store = ChainStore::open(&data, None).expect("reopen");
+    let err = store.address_outputs(&a).expect_err("damaged history");
+    assert!(
+        err.to_string().contains("is not transaction"),
         "unexpected error: {err}"
     );
 }

@@ -473,8 +473,6 @@ impl ChainStore {
             .map(|g| g.value())
             .unwrap_or(0);
         let history = r.open_table(ADDR_TXS)?;
-        let txs = r.open_table(TXS)?;
-        let filters = self.epoch_filters();
         let blocks = r.open_table(BLOCKS)?;
         let spent = r.open_table(SPENT)?;
         let mut out = Vec::new();
@@ -487,12 +485,16 @@ impl ChainStore {
             })?;
             let time = stored_header(seq, bytes.value())?.time;
             for HistoryEntry { txid, pos, .. } in same_block {
-                let loc = epoch_get(&txs, &filters, HashIndex::Txids, &txid.0)?
-                    .map(|g| TxLocation::from_bytes(g.value()))
-                    .ok_or_else(|| {
-                        NodeError::Damaged(format!("history transaction {txid} is not indexed"))
-                    })?;
-                let txn = located_tx(bytes.value(), &loc, txid)?;
+                // The entry gives the transaction's place in its block.
+                let (txn, found) =
+                    Transaction::decode_with_txid(tx_bytes_at(seq, bytes.value(), *pos)?).map_err(
+                        |e| NodeError::Damaged(format!("transaction {pos} of block {seq}: {e}")),
+                    )?;
+                if found != *txid {
+                    return Err(NodeError::Damaged(format!(
+                        "history transaction {txid} is not transaction {pos} of block {seq}"
+                    )));
+                }
                 for (index, ux) in txn.created_outputs(txid, seq, time).into_iter().enumerate() {
                     if ux.body.address != *address {
                         continue;
