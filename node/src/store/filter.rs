@@ -88,7 +88,7 @@ impl HashFilter {
     pub fn insert(&mut self, prefix: &[u8; 8]) {
         let (block, bits) = self.locate(prefix);
         for bit in bits {
-            block_words(&mut self.words, block)[bit / 64] |= 1 << (bit % 64);
+            self.words[block + bit / 64] |= 1 << (bit % 64);
         }
     }
 
@@ -148,10 +148,10 @@ impl EpochFilters {
         u32::try_from(self.epochs.len()).unwrap_or(u32::MAX)
     }
 
-    /// These filters and those of the next closed epoch.
-    pub fn with_next(&self, next: [HashFilter; 3]) -> EpochFilters {
+    /// These filters followed by those of the epochs closed after them.
+    pub fn extended(&self, next: Vec<[HashFilter; 3]>) -> EpochFilters {
         let mut epochs = self.epochs.clone();
-        epochs.push(Arc::new(next));
+        epochs.extend(next.into_iter().map(Arc::new));
         EpochFilters { epochs }
     }
 
@@ -164,11 +164,6 @@ impl EpochFilters {
             None => true,
         }
     }
-}
-
-/// The words of the block that starts at word `block`.
-fn block_words(words: &mut [u64], block: usize) -> &mut [u64] {
-    &mut words[block..block + BLOCK_WORDS]
 }
 
 /// The first eight bytes of a hash.

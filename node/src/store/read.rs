@@ -275,31 +275,31 @@ impl ChainStore {
     /// Reads the filters of the epochs closed since the last call.
     pub(super) fn load_epoch_filters(&self) -> Result<(), NodeError> {
         let r = self.db().begin_read()?;
-        let closed = match r.open_table(META)?.get(META_FILTERED)? {
-            Some(v) => parse_filtered(v.value())?,
-            None => 0,
-        };
+        // Every epoch below the one the next block goes to has its filters.
+        let closed = epoch_of(r.open_table(TXS)?.len()?);
         let known = self.epoch_filters();
         if known.closed() >= closed {
             return Ok(());
         }
         let t = r.open_table(EPOCH_FILTERS)?;
-        let mut filters = (*known).clone();
-        for epoch in known.closed()..closed {
-            let read = |index: HashIndex| -> Result<HashFilter, NodeError> {
-                let g = t.get(index.filter_key(epoch))?.ok_or_else(|| {
-                    NodeError::Damaged(format!(
-                        "the filter of epoch {epoch} ({index:?}) is missing"
-                    ))
-                })?;
-                HashFilter::from_bytes(g.value())
-            };
-            filters = filters.with_next([
-                read(HashIndex::BlockHashes)?,
-                read(HashIndex::Txids)?,
-                read(HashIndex::OutputIds)?,
-            ]);
-        }
+        let read = |epoch: u32, index: HashIndex| -> Result<HashFilter, NodeError> {
+            let g = t.get(index.filter_key(epoch))?.ok_or_else(|| {
+                NodeError::Damaged(format!(
+                    "the filter of epoch {epoch} ({index:?}) is missing"
+                ))
+            })?;
+            HashFilter::from_bytes(g.value())
+        };
+        let new = (known.closed()..closed)
+            .map(|e| {
+                Ok([
+                    read(e, HashIndex::BlockHashes)?,
+                    read(e, HashIndex::Txids)?,
+                    read(e, HashIndex::OutputIds)?,
+                ])
+            })
+            .collect::<Result<Vec<_>, NodeError>>()?;
+        let filters = known.extended(new);
         let mut shared = self.filters.write().unwrap_or_else(|p| p.into_inner());
         if shared.closed() < filters.closed() {
             *shared = Arc::new(filters);

@@ -8,8 +8,6 @@ use redb::TableDefinition;
 use skyx_coins::sky::address::Address;
 use skyx_coins::sky::hash::Sha256;
 
-use crate::error::NodeError;
-
 /// Store metadata: schema version, chain spec, head, unspent-set hash, counters.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// seq → the block's stored bytes (header ‖ body), written once.
@@ -59,8 +57,6 @@ pub const META_SPEC: &str = "chain_spec";
 pub const META_HEAD: &str = "head_seq";
 /// Meta key: the unspent-set hash after the head.
 pub const META_UX_HASH: &str = "ux_hash";
-/// Meta key: epochs whose filters are written (u32 LE; all below it).
-pub const META_FILTERED: &str = "filtered_epochs";
 
 /// The schema this code writes and reads (5: hash-keyed indexes split in
 /// epochs with a Bloom filter per closed epoch; outputs found by position
@@ -182,13 +178,6 @@ pub fn epoch_key(epoch: u32, hash: &[u8; 32]) -> [u8; 36] {
     k[..4].copy_from_slice(&epoch.to_be_bytes());
     k[4..].copy_from_slice(hash);
     k
-}
-
-/// Reads the [`META_FILTERED`] value.
-pub fn parse_filtered(v: &[u8]) -> Result<u32, NodeError> {
-    <[u8; 4]>::try_from(v)
-        .map(u32::from_le_bytes)
-        .map_err(|_| NodeError::Damaged("the count of filtered epochs has the wrong length".into()))
 }
 
 /// The first and last `N`-byte keys of `epoch` in an index keyed by epoch first.

@@ -378,6 +378,7 @@ pub(super) fn flush_changes(
 
 /// Writes a batch's index changes, each table in key order.
 fn flush(t: &mut Tables<'_>, c: &mut BatchChanges) -> Result<(), NodeError> {
+    let txs_before = t.txs.len()?;
     let spent = &mut c.sorted_spent;
     spent.extend(c.spent_stored.drain());
     spent.sort_unstable();
@@ -433,18 +434,15 @@ fn flush(t: &mut Tables<'_>, c: &mut BatchChanges) -> Result<(), NodeError> {
         t.addr_count
             .insert(a, new.stored + new.added.len() as u64)?;
     }
-    close_epochs(t)
+    close_epochs(t, txs_before)
 }
 
-/// Writes the filters of the epochs the batch closed: every epoch below the
-/// one the next block will be indexed under.
-fn close_epochs(t: &mut Tables<'_>) -> Result<(), NodeError> {
-    let filtered = match t.meta.get(META_FILTERED)? {
-        Some(v) => parse_filtered(v.value())?,
-        None => 0,
-    };
-    let closed = epoch_of(t.txs.len()?);
-    for epoch in filtered..closed {
+/// Writes the filters of the epochs the batch closed: those below the epoch
+/// the next block will be indexed under that were still open when the store
+/// held `txs_before` transactions. So every epoch below
+/// `epoch_of(transactions stored)` always has its filters.
+fn close_epochs(t: &mut Tables<'_>, txs_before: u64) -> Result<(), NodeError> {
+    for epoch in epoch_of(txs_before)..epoch_of(t.txs.len()?) {
         let filters = [
             (HashIndex::BlockHashes, epoch_prefixes(&t.hash_seq, epoch)?),
             (HashIndex::Txids, epoch_prefixes(&t.txs, epoch)?),
@@ -455,10 +453,6 @@ fn close_epochs(t: &mut Tables<'_>) -> Result<(), NodeError> {
             t.epoch_filters
                 .insert(index.filter_key(epoch), bytes.as_slice())?;
         }
-    }
-    if closed > filtered {
-        t.meta
-            .insert(META_FILTERED, closed.to_le_bytes().as_slice())?;
     }
     Ok(())
 }
