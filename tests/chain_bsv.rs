@@ -1,6 +1,7 @@
 //! `skyx chain` against a real Bitcoin SV regtest daemon: new blocks arrive
-//! by ZMQ (polling is set far too slow to notice them), and a FORKID-signed
-//! spend made by skyx is accepted and mined.
+//! by ZMQ (polling is set far too slow to notice them), a FORKID-signed
+//! spend made by skyx is accepted and mined, and sending it again (in the
+//! mempool, then mined) is read as held by the daemon.
 
 #[path = "chain_support.rs"]
 mod support;
@@ -9,7 +10,17 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use skyx_node::bitcoin::broadcast::{classify, Verdict};
+use skyx_node::bitcoin::rpc::SendAnswer;
 use support::*;
+
+fn answer_verdict(a: &SendAnswer) -> Verdict {
+    match a {
+        SendAnswer::Accepted(_) => Verdict::Known,
+        SendAnswer::Refused { code, message } => classify(*code, message),
+        SendAnswer::NoAnswer(r) => panic!("no answer: {r}"),
+    }
+}
 
 #[test]
 fn bsv_zmq_blocks_and_forkid_spend() {
@@ -103,7 +114,22 @@ fn bsv_zmq_blocks_and_forkid_spend() {
     let raw = d.call("getrawtransaction", json!([txid, true]));
     let asm = raw["vin"][0]["scriptSig"]["asm"].as_str().unwrap_or("");
     assert!(asm.contains("[ALL|FORKID]"), "FORKID signature: {raw}");
+    // Sent again while in the mempool, then once mined: the daemon holds it.
+    let bytes = hex::decode(raw["hex"].as_str().expect("hex")).expect("hex");
+    let again = d.rpc.send_raw_once(&bytes).expect("credentials accepted");
+    assert!(
+        matches!(&again, SendAnswer::Refused { code: -27, message } if message == "Transaction already in the mempool"),
+        "{again:?}"
+    );
+    assert_eq!(answer_verdict(&again), Verdict::Known);
     d.mine(1, &other[0]);
+    let mined_again = d.rpc.send_raw_once(&bytes).expect("credentials accepted");
+    assert!(
+        matches!(&mined_again, SendAnswer::Refused { code: -26, message } if message == "257: txn-already-known"),
+        "{mined_again:?}"
+    );
+    assert_eq!(answer_verdict(&mined_again), Verdict::Known);
+    eprintln!("Bitcoin SV sendrawtransaction answers:\n  again, in the mempool: {again:?}\n  again, mined: {mined_again:?}");
     chain_json("sync", &common, &[]);
     let mined = d.call("getrawtransaction", json!([txid, true]));
     assert_eq!(mined["confirmations"], 1, "{mined}");

@@ -342,3 +342,111 @@ fn ltc_daemon_stops_and_comes_back() {
     let deps = deposits(&common);
     assert_eq!(deps.as_array().map(Vec::len), Some(7));
 }
+
+/// What Litecoin Core 0.21 answers to `sendrawtransaction` in each case the
+/// outbox must tell apart, and how skyx reads each answer: accepted,
+/// re-sent while in the mempool, re-sent once mined, a conflicting spend, a
+/// fee below the relay minimum, bytes that are no transaction, and a
+/// re-send after every output of the mined transaction was spent.
+#[test]
+fn ltc_broadcast_answers_are_classified() {
+    use skyx_node::bitcoin::broadcast::{classify, Verdict};
+    use skyx_node::bitcoin::rpc::SendAnswer;
+
+    let d = Daemon::litecoin();
+    let w = d.wallet("payer");
+    let mine_to: String = w.call("getnewaddress", json!([])).expect("address");
+    d.mine(103, &mine_to);
+    let unspent: Vec<Value> = w.call("listunspent", json!([])).expect("listunspent");
+    let coin = |i: usize| (unspent[i]["txid"].clone(), unspent[i]["vout"].clone());
+    let new_addr = || -> String { w.call("getnewaddress", json!([])).expect("address") };
+    let sign = |inputs: Value, outputs: Value| -> Vec<u8> {
+        let raw: String = w
+            .call("createrawtransaction", json!([inputs, outputs]))
+            .expect("createrawtransaction");
+        let signed: Value = w
+            .call("signrawtransactionwithwallet", json!([raw]))
+            .expect("sign");
+        assert_eq!(signed["complete"], true, "{signed}");
+        hex::decode(signed["hex"].as_str().expect("hex")).expect("hex")
+    };
+    let (t0, v0) = coin(0);
+    let (t1, v1) = coin(1);
+    let (t2, v2) = coin(2);
+    let pay = sign(
+        json!([{"txid": t0, "vout": v0}]),
+        json!({ new_addr(): "10", new_addr(): "39.999" }),
+    );
+    let rival = sign(
+        json!([{"txid": t0, "vout": v0}]),
+        json!({ new_addr(): "49.998" }),
+    );
+    let no_fee = sign(
+        json!([{"txid": t1, "vout": v1}]),
+        json!({ new_addr(): "50" }),
+    );
+    let mut answers = Vec::new();
+    let mut send = |what: &str, raw: &[u8]| -> SendAnswer {
+        let a = d.rpc.send_raw_once(raw).expect("credentials accepted");
+        answers.push(format!("{what}: {a:?}"));
+        a
+    };
+    let verdict = |a: &SendAnswer| match a {
+        SendAnswer::Accepted(_) => Verdict::Known,
+        SendAnswer::Refused { code, message } => classify(*code, message),
+        SendAnswer::NoAnswer(r) => panic!("no answer: {r}"),
+    };
+
+    let first = send("new", &pay);
+    assert!(matches!(first, SendAnswer::Accepted(_)), "{first:?}");
+    let again = send("again, in the mempool", &pay);
+    assert_eq!(verdict(&again), Verdict::Known, "{again:?}");
+    let conflict = send("conflicting spend", &rival);
+    assert!(
+        matches!(&conflict, SendAnswer::Refused { code: -26, message } if message.contains("txn-mempool-conflict")),
+        "{conflict:?}"
+    );
+    assert_eq!(verdict(&conflict), Verdict::Refused);
+    let low = send("no fee", &no_fee);
+    assert!(
+        matches!(&low, SendAnswer::Refused { code: -26, message } if message.contains("min relay fee not met")),
+        "{low:?}"
+    );
+    assert_eq!(verdict(&low), Verdict::Refused);
+    let garbage = send("not a transaction", &[0u8, 1, 2, 3]);
+    assert!(
+        matches!(&garbage, SendAnswer::Refused { code: -22, .. }),
+        "{garbage:?}"
+    );
+    assert_eq!(verdict(&garbage), Verdict::Refused);
+
+    d.mine(1, &mine_to);
+    let mined = send("again, mined", &pay);
+    assert!(
+        matches!(&mined, SendAnswer::Refused { code: -27, message } if message == "Transaction already in block chain"),
+        "{mined:?}"
+    );
+    assert_eq!(verdict(&mined), Verdict::Known);
+
+    // Spend both outputs of the mined payment: nothing shows it was mined.
+    let txid = skyx_coins::btc::block::decode_transaction(skyx_coins::btc::Coin::Ltc, &pay)
+        .expect("decode")
+        .compute_txid()
+        .to_string();
+    let sweep = sign(
+        json!([{"txid": txid, "vout": 0}, {"txid": txid, "vout": 1}, {"txid": t2, "vout": v2}]),
+        json!({ new_addr(): "99.99" }),
+    );
+    assert!(matches!(send("sweep", &sweep), SendAnswer::Accepted(_)));
+    d.mine(1, &mine_to);
+    let gone = send("again, mined and spent", &pay);
+    assert!(
+        matches!(&gone, SendAnswer::Refused { code: -25, message } if message == "bad-txns-inputs-missingorspent"),
+        "{gone:?}"
+    );
+    assert_eq!(verdict(&gone), Verdict::Unclear);
+    eprintln!(
+        "Litecoin Core sendrawtransaction answers:\n  {}",
+        answers.join("\n  ")
+    );
+}

@@ -17,8 +17,11 @@ use bitcoin::{
 use skyx_coins::btc::{params, Address, Coin, Network};
 use skyx_node::bitcoin::follow::decode_block;
 use skyx_node::bitcoin::index::WatchSet;
+use skyx_node::bitcoin::outbox::{AttemptOutcome, Recording};
 use skyx_node::bitcoin::store::{BlockInput, Store};
-use skyx_node::bitcoin::{deposits_view, DepositStatus, EventKind, PaymentRecord, PaymentStatus};
+use skyx_node::bitcoin::{
+    deposits_view, raw_hex, DepositStatus, EventKind, PaymentRecord, PaymentStatus,
+};
 
 fn vectors() -> PathBuf {
     std::env::var_os("SKYX_VECTORS")
@@ -225,17 +228,10 @@ fn bitcoin_store_confirmations_double_spends_replacement_and_rollback() {
     // An own payment spending the coinbase, then replaced in the mempool.
     let payment = tx(&[cb_out], &[(&other, 1_000_000), (&ours, 4_998_000_000)], 1);
     let pay_id = payment.compute_txid();
-    let record = PaymentRecord {
-        raw: String::new(),
-        status: PaymentStatus::Broadcast,
-        height: None,
-        to: other.to_string(),
-        amount: 1_000_000,
-        fee: 1_000_000,
-        by_txid: None,
-    };
+    let record = PaymentRecord::recorded(raw_hex(&payment), None, 1);
+    store.record_outgoing(&pay_id, &payment, record).unwrap();
     store
-        .record_payment(&pay_id, &payment, record, &watch)
+        .note_attempt(&pay_id, &AttemptOutcome::Accepted, &watch, 2)
         .unwrap();
     assert_eq!(
         status_of(&cb_out).unwrap().pending_spent_by,
@@ -303,4 +299,184 @@ fn bitcoin_store_confirmations_double_spends_replacement_and_rollback() {
     drop(store);
     let err = Store::open(&path, params(Coin::Doge, Network::Regtest).unwrap()).unwrap_err();
     assert_eq!(err.code(), "store_wrong_chain");
+}
+
+/// The outbox in the store: a payment is recorded (inputs reserved) before
+/// any broadcast, a reference maps to one record forever, a second payment
+/// cannot take reserved inputs, a refusal of a never-accepted payment frees
+/// its inputs, a mempool sighting marks a recorded payment accepted, and
+/// every state survives reopening the store.
+#[test]
+fn bitcoin_outbox_records_before_broadcast_and_settles() {
+    let p = params(Coin::Ltc, Network::Regtest).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ltc-regtest.redb");
+    let store = Store::open(&path, p).unwrap();
+    let (ours, other) = (addr(1), addr(9));
+    store.add_watched(std::slice::from_ref(&ours)).unwrap();
+    let watch = store.watch_set().unwrap();
+    store.ensure_start_height(1).unwrap();
+    let cb1 = coinbase(&ours, 1);
+    let cb2 = coinbase(&ours, 2);
+    let (out1, out2) = (
+        OutPoint::new(cb1.compute_txid(), 0),
+        OutPoint::new(cb2.compute_txid(), 0),
+    );
+    store
+        .apply_blocks(&[block(1, vec![cb1]), block(2, vec![cb2])], &watch, &[])
+        .unwrap();
+    let record_of = |o: &OutPoint, s: &Store| {
+        s.outputs()
+            .unwrap()
+            .into_iter()
+            .find(|(x, _)| x == o)
+            .map(|(_, r)| r)
+            .unwrap()
+    };
+
+    // Recorded under a reference: the input is reserved at once.
+    let pay = tx(&[out1], &[(&other, 1_000_000), (&ours, 4_998_000_000)], 10);
+    let pay_id = pay.compute_txid();
+    let rec = PaymentRecord::recorded(raw_hex(&pay), Some("order-1".into()), 100);
+    let first = store.record_outgoing(&pay_id, &pay, rec.clone()).unwrap();
+    assert!(matches!(first, Recording::New(_)));
+    assert_eq!(
+        record_of(&out1, &store).pending_spent_by,
+        Some(pay_id.to_string())
+    );
+    // The same reference with other bytes: the first record, nothing written.
+    let again = tx(&[out2], &[(&other, 1_000_000)], 11);
+    let rec2 = PaymentRecord::recorded(raw_hex(&again), Some("order-1".into()), 101);
+    match store
+        .record_outgoing(&again.compute_txid(), &again, rec2)
+        .unwrap()
+    {
+        Recording::Existing { txid, record } => {
+            assert_eq!(txid, pay_id);
+            assert_eq!(record.status, PaymentStatus::Recorded);
+        }
+        other => panic!("expected the first record, got {other:?}"),
+    }
+    assert_eq!(record_of(&out2, &store).pending_spent_by, None);
+    // Another payment may not take the reserved input.
+    let rival = tx(&[out1], &[(&other, 2_000_000)], 12);
+    let err = store
+        .record_outgoing(
+            &rival.compute_txid(),
+            &rival,
+            PaymentRecord::recorded(raw_hex(&rival), None, 102),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "inputs_reserved");
+    assert_eq!(store.unsettled_payments().unwrap().len(), 1);
+
+    // Reopened (as after a kill right after the write): still recorded.
+    drop(store);
+    let store = Store::open(&path, p).unwrap();
+    let (id, stored) = store.payment_by_reference("order-1").unwrap().unwrap();
+    assert_eq!(id, pay_id);
+    assert_eq!(stored, rec);
+
+    // An unknown outcome is noted; the daemon's mempool then shows it: accepted.
+    let noted = store
+        .note_attempt(
+            &pay_id,
+            &AttemptOutcome::Unknown("timed out".into()),
+            &watch,
+            103,
+        )
+        .unwrap();
+    assert_eq!(noted.status, PaymentStatus::Recorded);
+    assert_eq!(noted.attempts, 1);
+    assert_eq!(noted.last_error.as_deref(), Some("timed out"));
+    store
+        .apply_mempool(&[(pay_id, pay.clone())], &watch)
+        .unwrap();
+    let seen = store.payment(&pay_id).unwrap().unwrap();
+    assert_eq!(seen.status, PaymentStatus::Broadcast);
+    let change = OutPoint::new(pay_id, 1);
+    assert_eq!(record_of(&change, &store).status, DepositStatus::Mempool);
+    assert!(kinds(&store).contains(&EventKind::PaymentBroadcast));
+    // A later refusal of an accepted payment changes nothing but the note.
+    let noted = store
+        .note_attempt(
+            &pay_id,
+            &AttemptOutcome::Refused("-26: txn-mempool-conflict".into()),
+            &watch,
+            104,
+        )
+        .unwrap();
+    assert_eq!(noted.status, PaymentStatus::Broadcast);
+    // Mined: confirmed.
+    store
+        .apply_blocks(&[block(3, vec![coinbase(&other, 3), pay])], &watch, &[])
+        .unwrap();
+    let mined = store.payment(&pay_id).unwrap().unwrap();
+    assert_eq!(mined.status, PaymentStatus::Confirmed);
+    assert_eq!(mined.height, Some(3));
+    assert!(store.unsettled_payments().unwrap().is_empty());
+
+    // A payment the daemon refuses before ever accepting it: rejected, input free.
+    let low = tx(&[out2], &[(&other, 4_999_999_990)], 13);
+    let low_id = low.compute_txid();
+    store
+        .record_outgoing(
+            &low_id,
+            &low,
+            PaymentRecord::recorded(raw_hex(&low), Some("order-2".into()), 105),
+        )
+        .unwrap();
+    assert_eq!(
+        record_of(&out2, &store).pending_spent_by,
+        Some(low_id.to_string())
+    );
+    let noted = store
+        .note_attempt(
+            &low_id,
+            &AttemptOutcome::Refused("-26: min relay fee not met".into()),
+            &watch,
+            106,
+        )
+        .unwrap();
+    assert_eq!(noted.status, PaymentStatus::Rejected);
+    assert_eq!(record_of(&out2, &store).pending_spent_by, None);
+    let rejected: Vec<_> = store
+        .events_since(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::PaymentRejected)
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].txid, low_id.to_string());
+    assert_eq!(
+        rejected[0].reason.as_deref(),
+        Some("-26: min relay fee not met")
+    );
+    // Its reference keeps answering with the refused payment.
+    let (id, again) = store.payment_by_reference("order-2").unwrap().unwrap();
+    assert_eq!((id, again.status), (low_id, PaymentStatus::Rejected));
+    // A new payment may now spend the freed input.
+    let retry = tx(&[out2], &[(&other, 4_999_000_000)], 14);
+    let fresh = store
+        .record_outgoing(
+            &retry.compute_txid(),
+            &retry,
+            PaymentRecord::recorded(raw_hex(&retry), Some("order-3".into()), 107),
+        )
+        .unwrap();
+    assert!(matches!(fresh, Recording::New(_)));
+    let all: Vec<PaymentStatus> = store
+        .payments()
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p.status)
+        .collect();
+    assert_eq!(
+        all,
+        vec![
+            PaymentStatus::Confirmed,
+            PaymentStatus::Rejected,
+            PaymentStatus::Recorded
+        ]
+    );
 }

@@ -240,6 +240,7 @@ pub fn run(cmd: &ChainCommand, compact: bool) -> anyhow::Result<ExitCode> {
                     amount,
                     fee_rate: a.fee_rate,
                     gap: a.gap.clamp(1, 10_000),
+                    idempotency_key: None,
                 })
                 .map_err(fail)?;
             print_json(&json!({"txid": result.txid}), compact)?;

@@ -82,6 +82,26 @@ pub enum BtcError {
         /// Needed total (amount and fee).
         needed: u64,
     },
+    /// An input is already being spent by another unsettled own payment.
+    #[error(
+        "output {outpoint} is already being spent by payment {txid}, which is not settled yet"
+    )]
+    InputsReserved {
+        /// The output.
+        outpoint: String,
+        /// The payment spending it.
+        txid: String,
+    },
+    /// A payment is in the outbox but the daemon does not hold it.
+    #[error("payment {txid} is {}, not accepted by the daemon{}", status.as_str(), if reason.is_empty() { String::new() } else { format!(": {reason}") })]
+    NotSent {
+        /// Its txid.
+        txid: String,
+        /// Where it stands.
+        status: super::records::PaymentStatus,
+        /// The daemon's last answer or the transport failure.
+        reason: String,
+    },
     /// Building or signing the payment failed.
     #[error("payment: {0}")]
     Payment(String),
@@ -111,6 +131,13 @@ impl BtcError {
             BtcError::Amount(_) => "invalid_amount",
             BtcError::Address { .. } => "invalid_address",
             BtcError::InsufficientFunds { .. } => "insufficient_funds",
+            BtcError::InputsReserved { .. } => "inputs_reserved",
+            BtcError::NotSent { status, .. } => match status {
+                super::records::PaymentStatus::Rejected => "payment_rejected",
+                super::records::PaymentStatus::Replaced
+                | super::records::PaymentStatus::DoubleSpent => "payment_conflicted",
+                _ => "broadcast_pending",
+            },
             BtcError::Payment(_) => "payment_failed",
             BtcError::Keys(_) => "key_derivation",
             BtcError::Zmq(_) => "zmq",

@@ -25,6 +25,8 @@ pub enum EventKind {
     PaymentReplaced,
     /// An own payment lost to a conflicting transaction in a block.
     PaymentDoubleSpent,
+    /// The daemon refused an own payment it had never accepted; its inputs are free again.
+    PaymentRejected,
 }
 
 /// One event.
@@ -56,6 +58,9 @@ pub struct Event {
     /// The conflicting transaction, for double spends and replacements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_txid: Option<String>,
+    /// The daemon's answer, for refused payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Event {
@@ -71,6 +76,7 @@ impl Event {
             height: None,
             confirmations: None,
             by_txid: None,
+            reason: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use bitcoin::{BlockHash, Txid};
 use skyx_coins::btc::block::{decode_transaction, parse_block};
 use skyx_coins::btc::Coin;
 
+use super::broadcast::{rebroadcast, RebroadcastReport};
 use super::error::BtcError;
 use super::events::Event;
 use super::index::WatchSet;
@@ -31,6 +32,8 @@ pub struct FollowConfig {
     pub depths: Vec<u64>,
     /// How often to poll the daemon when no notification arrives.
     pub poll_interval: Duration,
+    /// How often unsettled own payments are sent again while following.
+    pub rebroadcast_interval: Duration,
 }
 
 impl Default for FollowConfig {
@@ -40,6 +43,7 @@ impl Default for FollowConfig {
             batch: 50,
             depths: vec![3, 6],
             poll_interval: Duration::from_secs(2),
+            rebroadcast_interval: Duration::from_secs(60),
         }
     }
 }
@@ -61,6 +65,8 @@ pub struct SyncReport {
     pub parse: Duration,
     /// Time writing the store.
     pub store: Duration,
+    /// Own payments sent again.
+    pub rebroadcast: RebroadcastReport,
 }
 
 /// Follows one daemon into one store.
@@ -274,10 +280,22 @@ impl<'a> Follower<'a> {
             .events_since(0, usize::MAX)?
             .last()
             .map_or(0, |e| e.seq + 1);
+        let mut last_rebroadcast: Option<Instant> = None;
         while !stop.load(Ordering::Relaxed) {
+            let due =
+                last_rebroadcast.is_none_or(|t| t.elapsed() >= self.config.rebroadcast_interval);
             let round = self
                 .sync_to_tip(&mut |_, _| {})
-                .and_then(|_| self.poll_mempool());
+                .and_then(|_| self.poll_mempool())
+                .and_then(|_| {
+                    if due {
+                        // Recorded payments are sent again on start and then
+                        // periodically: the daemon may have lost its mempool.
+                        rebroadcast(self.rpc, self.store, Duration::ZERO)?;
+                        last_rebroadcast = Some(Instant::now());
+                    }
+                    Ok(())
+                });
             match round {
                 Ok(_) => {}
                 Err(e) if e.is_unreachable() => tracing::warn!("{e}"),

@@ -7,6 +7,8 @@
 //! * [`zmq`] — new-block notifications.
 //! * [`index`], [`reorg`], [`select`] — plain logic: block scanning, fork decisions, coin selection.
 //! * [`store`], [`records`] — the crash-safe redb store.
+//! * [`outbox`], [`broadcast`] — own transactions written durably before
+//!   they are sent, idempotent broadcast, re-broadcast until settled.
 //! * [`follow`] — the chain follower.
 //! * [`payments`] — keys, spendable outputs, building and signing payments.
 //! * [`events`] — deposit and payment events.
@@ -14,10 +16,12 @@
 //! [`Adapter`] is the chain interface: tip, deposits, unspent outputs, broadcast, events.
 
 pub mod amount;
+pub mod broadcast;
 pub mod error;
 pub mod events;
 pub mod follow;
 pub mod index;
+pub mod outbox;
 pub mod payments;
 pub mod records;
 pub mod reorg;
@@ -36,6 +40,7 @@ use serde::Serialize;
 use skyx_coins::btc::{Address, ChainParams, FeeRate};
 
 pub use amount::{format_amount, parse_amount};
+pub use broadcast::{Outgoing, RebroadcastReport, Submitted};
 pub use error::BtcError;
 pub use events::{Event, EventKind};
 pub use follow::{FollowConfig, Follower, SyncReport};
@@ -165,6 +170,8 @@ pub struct SendRequest {
     pub fee_rate: Option<u64>,
     /// How many addresses per chain (receive, change) to derive.
     pub gap: u32,
+    /// The caller's idempotency key.
+    pub idempotency_key: Option<String>,
 }
 
 /// A broadcast payment.
@@ -176,6 +183,18 @@ pub struct SendResult {
     pub fee: u64,
     /// The change address used, if change was made.
     pub change_address: Option<String>,
+}
+
+/// The txid of a submitted payment the daemon holds, or why it does not.
+pub fn settled_txid(s: &Submitted) -> Result<Txid, BtcError> {
+    match s.record.status {
+        PaymentStatus::Broadcast | PaymentStatus::Confirmed => Ok(s.txid),
+        status => Err(BtcError::NotSent {
+            txid: s.txid.to_string(),
+            status,
+            reason: s.record.last_error.clone().unwrap_or_default(),
+        }),
+    }
 }
 
 /// The Bitcoin-family chain interface: one daemon, one store.
@@ -268,11 +287,13 @@ impl Adapter {
         Follower::new(&self.rpc, &self.store, self.config.follow.clone())
     }
 
-    /// Follows to the daemon's tip, then looks at the mempool.
+    /// Follows to the daemon's tip, looks at the mempool, then sends again
+    /// every own payment that is recorded but not settled.
     pub fn sync(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<SyncReport, BtcError> {
         let mut f = self.follower()?;
         let mut report = f.sync_to_tip(progress)?;
         report.events += f.poll_mempool()?;
+        report.rebroadcast = self.rebroadcast()?;
         Ok(report)
     }
 
@@ -323,9 +344,14 @@ impl Adapter {
         ))
     }
 
-    /// Sends a raw transaction through the daemon.
+    /// Sends a raw transaction durably through the outbox (see
+    /// [`Adapter::submit`]); returns its txid once the daemon holds it.
     pub fn broadcast(&self, raw: &[u8]) -> Result<Txid, BtcError> {
-        self.rpc.send_raw_transaction(raw)
+        let sent = self.submit(Outgoing {
+            raw: raw.to_vec(),
+            ..Outgoing::default()
+        })?;
+        settled_txid(&sent)
     }
 
     /// Events from `seq` on.
@@ -377,25 +403,14 @@ impl Adapter {
             params, &ring, &available, &to, req.amount, fee_rate, &change,
         )?;
         self.store.add_watched(std::slice::from_ref(&change))?;
-        let raw = serialize(&signed.tx);
-        let txid = self.broadcast(&raw)?;
-        if txid != signed.txid {
-            return Err(BtcError::BadResponse {
-                method: "sendrawtransaction".into(),
-                reason: format!("daemon reports txid {txid}, expected {}", signed.txid),
-            });
-        }
-        let record = PaymentRecord {
-            raw: const_hex::encode(&raw),
-            status: PaymentStatus::Broadcast,
-            height: None,
-            to: req.to.clone(),
-            amount: req.amount,
-            fee: signed.fee,
-            by_txid: None,
-        };
-        self.store
-            .record_payment(&txid, &signed.tx, record, &self.store.watch_set()?)?;
+        let sent = self.submit(Outgoing {
+            raw: serialize(&signed.tx),
+            reference: req.idempotency_key.clone(),
+            to: Some(req.to.clone()),
+            amount: Some(req.amount),
+            fee: Some(signed.fee),
+        })?;
+        let txid = settled_txid(&sent)?;
         tracing::info!("payment {txid} broadcast: fee {} sat", signed.fee);
         Ok(SendResult {
             txid: txid.to_string(),

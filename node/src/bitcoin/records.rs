@@ -54,6 +54,9 @@ pub struct PendingTx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
+    /// Written to the outbox; the daemon has not acknowledged it yet (a
+    /// broadcast is pending, was cut short, or its outcome is unknown).
+    Recorded,
     /// Accepted by the daemon, not mined yet.
     Broadcast,
     /// Mined in the best chain.
@@ -62,9 +65,31 @@ pub enum PaymentStatus {
     Replaced,
     /// A conflicting transaction was mined.
     DoubleSpent,
+    /// Refused by the daemon before it ever accepted it; its inputs are free again.
+    Rejected,
 }
 
-/// An own payment.
+impl PaymentStatus {
+    /// Whether the transaction may still need broadcasting (recorded or in the mempool).
+    pub fn is_unsettled(self) -> bool {
+        matches!(self, PaymentStatus::Recorded | PaymentStatus::Broadcast)
+    }
+
+    /// The status as written in JSON (`recorded`, `broadcast`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Recorded => "recorded",
+            PaymentStatus::Broadcast => "broadcast",
+            PaymentStatus::Confirmed => "confirmed",
+            PaymentStatus::Replaced => "replaced",
+            PaymentStatus::DoubleSpent => "double_spent",
+            PaymentStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// An outgoing transaction in the outbox: written durably before its first
+/// broadcast, then followed until it is mined, conflicted or refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRecord {
     /// The signed transaction (hex).
@@ -73,14 +98,52 @@ pub struct PaymentRecord {
     pub status: PaymentStatus,
     /// Height of its block, when confirmed.
     pub height: Option<u64>,
-    /// The recipient.
-    pub to: String,
-    /// The amount paid, in satoshis.
-    pub amount: u64,
-    /// The fee, in satoshis.
-    pub fee: u64,
+    /// The recipient, as described by the submitter.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The amount paid to the recipient, in satoshis, as described by the submitter.
+    #[serde(default)]
+    pub amount: Option<u64>,
+    /// The fee, in satoshis, as described by the submitter.
+    #[serde(default)]
+    pub fee: Option<u64>,
     /// The conflicting transaction, when replaced or double-spent.
     pub by_txid: Option<String>,
+    /// The caller's reference (idempotency key), if one was given.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Broadcast attempts made so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When it was recorded (Unix seconds).
+    #[serde(default)]
+    pub recorded_at: u64,
+    /// When it was last sent to the daemon (Unix seconds).
+    #[serde(default)]
+    pub last_attempt_at: Option<u64>,
+    /// The daemon's last refusal or the last transport failure, if any.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+impl PaymentRecord {
+    /// A new outbox record for the signed transaction `raw` (hex), not yet broadcast.
+    pub fn recorded(raw: String, reference: Option<String>, now: u64) -> PaymentRecord {
+        PaymentRecord {
+            raw,
+            status: PaymentStatus::Recorded,
+            height: None,
+            to: None,
+            amount: None,
+            fee: None,
+            by_txid: None,
+            reference,
+            attempts: 0,
+            recorded_at: now,
+            last_attempt_at: None,
+            last_error: None,
+        }
+    }
 }
 
 /// Everything a block changed, so it can be undone.

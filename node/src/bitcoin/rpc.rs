@@ -21,6 +21,8 @@ use super::error::BtcError;
 const MAX_RESPONSE: u64 = 512 * 1024 * 1024;
 /// RPC code: the daemon is still starting (loading blocks, verifying).
 const RPC_IN_WARMUP: i64 = -28;
+/// RPC code: unknown transaction, block or address (`getrawtransaction` of an unknown txid).
+pub const RPC_INVALID_ADDRESS_OR_KEY: i64 = -5;
 /// RPC code: the method does not exist.
 pub const RPC_METHOD_NOT_FOUND: i64 = -32601;
 
@@ -57,6 +59,23 @@ pub enum FeeEstimate {
     NoData,
     /// The daemon has no `estimatesmartfee` (Bitcoin SV, old daemons).
     Unsupported,
+}
+
+/// What one `sendrawtransaction` exchange came back with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendAnswer {
+    /// The daemon returned a txid: it holds the transaction.
+    Accepted(bitcoin::Txid),
+    /// The daemon answered with an RPC error (see [`super::broadcast::classify`]).
+    Refused {
+        /// The daemon's error code.
+        code: i64,
+        /// The daemon's error message.
+        message: String,
+    },
+    /// No usable answer (connection failed, timed out, unreadable): the
+    /// transaction may or may not have reached the daemon.
+    NoAnswer(String),
 }
 
 #[derive(Deserialize)]
@@ -384,11 +403,59 @@ impl RpcClient {
             .collect()
     }
 
-    /// Broadcasts a raw transaction; returns its txid as the daemon reports it.
-    pub fn send_raw_transaction(&self, raw: &[u8]) -> Result<bitcoin::Txid, BtcError> {
-        let s: String = self.call("sendrawtransaction", json!([const_hex::encode(raw)]))?;
-        s.parse()
-            .map_err(|_| bad("sendrawtransaction", "not a txid"))
+    /// Sends a raw transaction in exactly one exchange, never retried here:
+    /// an exchange that fails after the request left may or may not have
+    /// reached the daemon, so the caller decides (see [`super::broadcast`]).
+    /// Only refused credentials are an error: nothing was processed then.
+    pub fn send_raw_once(&self, raw: &[u8]) -> Result<SendAnswer, BtcError> {
+        const METHOD: &str = "sendrawtransaction";
+        let body = json!({"jsonrpc": "1.0", "id": 1, "method": METHOD, "params": [const_hex::encode(raw)]});
+        let text = match self.post(METHOD, &body.to_string()) {
+            Ok(text) => text,
+            Err(Attempt::Fatal(BtcError::Auth)) => return Err(BtcError::Auth),
+            Err(Attempt::Fatal(e)) => {
+                self.mark_ok();
+                return Ok(SendAnswer::NoAnswer(e.to_string()));
+            }
+            Err(Attempt::Transient(reason)) => {
+                self.mark_down(&reason);
+                return Ok(SendAnswer::NoAnswer(reason));
+            }
+        };
+        self.mark_ok();
+        let response: Response = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => return Ok(SendAnswer::NoAnswer(format!("unreadable answer: {e}"))),
+        };
+        if let Some(e) = response.error {
+            return Ok(SendAnswer::Refused {
+                code: e.code,
+                message: e.message,
+            });
+        }
+        let txid = response
+            .result
+            .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+            .and_then(|s| s.parse::<bitcoin::Txid>().ok());
+        Ok(match txid {
+            Some(t) => SendAnswer::Accepted(t),
+            None => SendAnswer::NoAnswer("the answer holds no txid".into()),
+        })
+    }
+
+    /// Whether the daemon holds a transaction (its mempool, or its chain
+    /// when it keeps a transaction index), asked once: `None` when it
+    /// cannot tell or does not answer.
+    pub fn has_transaction(&self, txid: &bitcoin::Txid) -> Option<bool> {
+        const METHOD: &str = "getrawtransaction";
+        let body = json!({"jsonrpc": "1.0", "id": 1, "method": METHOD, "params": [txid.to_string(), false]});
+        let text = self.post(METHOD, &body.to_string()).ok()?;
+        let response: Response = serde_json::from_str(&text).ok()?;
+        match response.error {
+            None => Some(response.result.is_some()),
+            Some(e) if e.code == RPC_INVALID_ADDRESS_OR_KEY => Some(false),
+            Some(_) => None,
+        }
     }
 
     /// `estimatesmartfee TARGET`, in satoshis per 1000 virtual bytes.

@@ -1,8 +1,8 @@
 //! The adapter's crash-safe store (redb): watched addresses, their outputs,
 //! the processed tip, recent block hashes with undo records, the mempool
-//! transactions that matter, own payments and the event log. A block is
-//! applied in one write transaction with immediate durability, so a crash
-//! leaves either all of its effects or none.
+//! transactions that matter, the outbox of own payments (see [`super::outbox`])
+//! and the event log. A block is applied in one write transaction with
+//! immediate durability, so a crash leaves either all of its effects or none.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -17,7 +17,7 @@ use skyx_coins::btc::{Address, ChainParams};
 use super::amount::format_amount;
 use super::error::BtcError;
 use super::events::{Event, EventKind};
-use super::index::{scan, spent_outpoints, WatchSet};
+use super::index::{scan, spent_outpoints, Received, WatchSet};
 use super::records::*;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -36,8 +36,10 @@ const PENDING: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("pending
 /// outpoint → txid of the waiting transaction spending it.
 const PENDING_INPUTS: TableDefinition<&[u8; 36], &[u8; 32]> =
     TableDefinition::new("pending_inputs");
-/// txid → own payment (JSON).
-const PAYMENTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("payments");
+/// txid → own payment, the outbox record (JSON).
+pub(super) const PAYMENTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("payments");
+/// caller reference (idempotency key) → txid of the payment recorded under it.
+pub(super) const REFERENCES: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("references");
 /// seq → event (JSON).
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 
@@ -46,7 +48,10 @@ const META_CHAIN: &str = "chain";
 const META_START: &str = "start_height";
 const META_TIP: &str = "tip";
 const META_NEXT_EVENT: &str = "next_event";
-const SCHEMA_VERSION: u32 = 1;
+/// Schema 2 added the outbox fields of payments and the references table.
+const SCHEMA_VERSION: u32 = 2;
+/// The oldest schema this version upgrades in place.
+const OLDEST_SCHEMA: u32 = 1;
 
 /// How many recent block hashes and undo records are kept (the deepest reorg handled).
 pub const KEEP_BLOCKS: u64 = 1_000;
@@ -85,15 +90,15 @@ pub struct ApplyStats {
 /// The adapter's store for one coin and network.
 #[derive(Debug)]
 pub struct Store {
-    db: Database,
+    pub(super) db: Database,
     params: &'static ChainParams,
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, BtcError> {
+pub(super) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, BtcError> {
     serde_json::to_vec(v).map_err(|e| BtcError::Store(e.to_string()))
 }
 
-fn from_json<T: DeserializeOwned>(b: &[u8]) -> Result<T, BtcError> {
+pub(super) fn from_json<T: DeserializeOwned>(b: &[u8]) -> Result<T, BtcError> {
     serde_json::from_slice(b).map_err(|e| BtcError::Store(format!("record does not decode: {e}")))
 }
 
@@ -101,12 +106,12 @@ fn u64_le(b: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?))
 }
 
-fn txid_key(t: &Txid) -> [u8; 32] {
+pub(super) fn txid_key(t: &Txid) -> [u8; 32] {
     t.to_byte_array()
 }
 
 /// The tables one write touches.
-struct W<'t> {
+pub(super) struct W<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     hashes: Table<'t, u64, &'static [u8; 32]>,
     undo: Table<'t, u64, &'static [u8]>,
@@ -114,14 +119,15 @@ struct W<'t> {
     by_height: Table<'t, &'static [u8; 44], ()>,
     pending: Table<'t, &'static [u8; 32], &'static [u8]>,
     pending_inputs: Table<'t, &'static [u8; 36], &'static [u8; 32]>,
-    payments: Table<'t, &'static [u8; 32], &'static [u8]>,
+    pub(super) payments: Table<'t, &'static [u8; 32], &'static [u8]>,
+    pub(super) references: Table<'t, &'static str, &'static [u8; 32]>,
     events: Table<'t, u64, &'static [u8]>,
     next_event: u64,
     new_events: u64,
 }
 
 impl<'t> W<'t> {
-    fn open(w: &'t redb::WriteTransaction) -> Result<W<'t>, BtcError> {
+    pub(super) fn open(w: &'t redb::WriteTransaction) -> Result<W<'t>, BtcError> {
         let meta = w.open_table(META)?;
         let next_event = match meta.get(META_NEXT_EVENT)? {
             Some(v) => u64_le(v.value()).unwrap_or(0),
@@ -136,19 +142,20 @@ impl<'t> W<'t> {
             pending: w.open_table(PENDING)?,
             pending_inputs: w.open_table(PENDING_INPUTS)?,
             payments: w.open_table(PAYMENTS)?,
+            references: w.open_table(REFERENCES)?,
             events: w.open_table(EVENTS)?,
             next_event,
             new_events: 0,
         })
     }
 
-    fn finish(mut self) -> Result<u64, BtcError> {
+    pub(super) fn finish(mut self) -> Result<u64, BtcError> {
         self.meta
             .insert(META_NEXT_EVENT, self.next_event.to_le_bytes().as_slice())?;
         Ok(self.new_events)
     }
 
-    fn emit(&mut self, mut e: Event) -> Result<(), BtcError> {
+    pub(super) fn emit(&mut self, mut e: Event) -> Result<(), BtcError> {
         e.seq = self.next_event;
         self.events
             .insert(self.next_event, to_json(&e)?.as_slice())?;
@@ -157,33 +164,33 @@ impl<'t> W<'t> {
         Ok(())
     }
 
-    fn record(&self, k: &[u8; 36]) -> Result<Option<OutputRecord>, BtcError> {
+    pub(super) fn record(&self, k: &[u8; 36]) -> Result<Option<OutputRecord>, BtcError> {
         match self.outputs.get(k)? {
             Some(v) => Ok(Some(from_json(v.value())?)),
             None => Ok(None),
         }
     }
 
-    fn put_record(&mut self, k: &[u8; 36], r: &OutputRecord) -> Result<(), BtcError> {
+    pub(super) fn put_record(&mut self, k: &[u8; 36], r: &OutputRecord) -> Result<(), BtcError> {
         self.outputs.insert(k, to_json(r)?.as_slice())?;
         Ok(())
     }
 
-    fn payment(&self, t: &[u8; 32]) -> Result<Option<PaymentRecord>, BtcError> {
+    pub(super) fn payment(&self, t: &[u8; 32]) -> Result<Option<PaymentRecord>, BtcError> {
         match self.payments.get(t)? {
             Some(v) => Ok(Some(from_json(v.value())?)),
             None => Ok(None),
         }
     }
 
-    fn pending_tx(&self, t: &[u8; 32]) -> Result<Option<PendingTx>, BtcError> {
+    pub(super) fn pending_tx(&self, t: &[u8; 32]) -> Result<Option<PendingTx>, BtcError> {
         match self.pending.get(t)? {
             Some(v) => Ok(Some(from_json(v.value())?)),
             None => Ok(None),
         }
     }
 
-    fn remove_pending(&mut self, t: &[u8; 32], p: &PendingTx) -> Result<(), BtcError> {
+    pub(super) fn remove_pending(&mut self, t: &[u8; 32], p: &PendingTx) -> Result<(), BtcError> {
         self.pending.remove(t)?;
         for input in &p.inputs {
             if let Some(o) = parse_outpoint(input) {
@@ -197,7 +204,11 @@ impl<'t> W<'t> {
         Ok(())
     }
 
-    fn insert_pending(&mut self, t: &[u8; 32], p: &PendingTx) -> Result<(), BtcError> {
+    pub(super) fn pending_inputs_get(&self, k: &[u8; 36]) -> Result<Option<[u8; 32]>, BtcError> {
+        Ok(self.pending_inputs.get(k)?.map(|v| *v.value()))
+    }
+
+    pub(super) fn insert_pending(&mut self, t: &[u8; 32], p: &PendingTx) -> Result<(), BtcError> {
         self.pending.insert(t, to_json(p)?.as_slice())?;
         for input in &p.inputs {
             if let Some(o) = parse_outpoint(input) {
@@ -224,7 +235,7 @@ impl<'t> W<'t> {
     }
 
     /// Looks up the inputs of `txs` among watched outputs and waiting transactions.
-    fn lookups(
+    pub(super) fn lookups(
         &self,
         txs: &[Transaction],
     ) -> Result<(HashSet<OutPoint>, HashMap<OutPoint, Txid>), BtcError> {
@@ -243,7 +254,7 @@ impl<'t> W<'t> {
     }
 }
 
-fn deposit_event(kind: EventKind, o: &OutPoint, r: &OutputRecord) -> Event {
+pub(super) fn deposit_event(kind: EventKind, o: &OutPoint, r: &OutputRecord) -> Event {
     let mut e = Event::new(kind, o.txid);
     e.vout = Some(o.vout);
     e.address = Some(r.address.clone());
@@ -333,10 +344,18 @@ impl Store {
                         .get(META_SCHEMA)?
                         .and_then(|v| v.value().get(..4).map(|b| [b[0], b[1], b[2], b[3]]))
                         .map(u32::from_le_bytes);
-                    if schema != Some(SCHEMA_VERSION) {
-                        return Err(BtcError::Store(format!(
-                            "store schema {schema:?} is not supported (this skyx reads {SCHEMA_VERSION})"
-                        )));
+                    match schema {
+                        Some(SCHEMA_VERSION) => {}
+                        // Older records decode with the new fields' defaults;
+                        // the new tables are created below.
+                        Some(v) if (OLDEST_SCHEMA..SCHEMA_VERSION).contains(&v) => {
+                            meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                        }
+                        _ => {
+                            return Err(BtcError::Store(format!(
+                                "store schema {schema:?} is not supported (this skyx reads {OLDEST_SCHEMA} to {SCHEMA_VERSION})"
+                            )))
+                        }
                     }
                 }
                 None => {
@@ -353,6 +372,7 @@ impl Store {
             w.open_table(PENDING)?;
             w.open_table(PENDING_INPUTS)?;
             w.open_table(PAYMENTS)?;
+            w.open_table(REFERENCES)?;
             w.open_table(EVENTS)?;
         }
         w.commit()?;
@@ -534,33 +554,6 @@ impl Store {
         let r = self.db.begin_read()?;
         let t = r.open_table(PENDING)?;
         Ok(t.get(&txid_key(txid))?.is_some())
-    }
-
-    /// Records an own payment accepted by the daemon, with its change and spent inputs.
-    pub fn record_payment(
-        &self,
-        txid: &Txid,
-        tx: &Transaction,
-        payment: PaymentRecord,
-        watch: &WatchSet,
-    ) -> Result<(), BtcError> {
-        let mut w = self.db.begin_write()?;
-        w.set_durability(Durability::Immediate)?;
-        {
-            let mut t = W::open(&w)?;
-            let k = txid_key(txid);
-            if t.payment(&k)?.is_none() {
-                t.payments.insert(&k, to_json(&payment)?.as_slice())?;
-                let mut e = Event::new(EventKind::PaymentBroadcast, txid);
-                e.address = Some(payment.to.clone());
-                e.amount = Some(format_amount(payment.amount));
-                t.emit(e)?;
-            }
-            mempool_one(&mut t, txid, tx, watch)?;
-            t.finish()?;
-        }
-        w.commit()?;
-        Ok(())
     }
 
     /// Every output that paid a watched address, ordered by height (mempool last), txid, vout.
@@ -809,6 +802,38 @@ fn rollback_one(t: &mut W<'_>, h: u64, start: u64) -> Result<Option<Tip>, BtcErr
     Ok(tip)
 }
 
+/// Records outputs of a mempool transaction that pay watched addresses
+/// (new, or back after a reorganisation) and emits `deposit_seen` for each.
+pub(super) fn see_deposits(t: &mut W<'_>, received: &[Received]) -> Result<(), BtcError> {
+    for r in received {
+        let ok = outpoint_key(&r.outpoint);
+        let prior = t.record(&ok)?;
+        let seen = match prior {
+            None => Some(OutputRecord {
+                address: r.address.clone(),
+                value: r.value,
+                coinbase: false,
+                height: None,
+                status: DepositStatus::Mempool,
+                spent_by: None,
+                spent_height: None,
+                pending_spent_by: None,
+            }),
+            Some(mut rec) if rec.status != DepositStatus::Confirmed => {
+                rec.status = DepositStatus::Mempool;
+                rec.height = None;
+                Some(rec)
+            }
+            Some(_) => None,
+        };
+        if let Some(rec) = seen {
+            t.put_record(&ok, &rec)?;
+            t.emit(deposit_event(EventKind::DepositSeen, &r.outpoint, &rec))?;
+        }
+    }
+    Ok(())
+}
+
 fn mempool_one(
     t: &mut W<'_>,
     txid: &Txid,
@@ -817,6 +842,12 @@ fn mempool_one(
 ) -> Result<(), BtcError> {
     let k = txid_key(txid);
     if t.pending_tx(&k)?.is_some() {
+        // An own payment recorded before its broadcast is now in the
+        // daemon's mempool: it was accepted (perhaps by an attempt whose
+        // answer was lost).
+        if t.payment(&k)?.map(|p| p.status) == Some(PaymentStatus::Recorded) {
+            super::outbox::accept_payment(t, txid, tx, watch)?;
+        }
         return Ok(());
     }
     let txs = std::slice::from_ref(tx);
@@ -847,7 +878,7 @@ fn mempool_one(
             }
         }
         if let Some(mut p) = t.payment(&pk)? {
-            if p.status == PaymentStatus::Broadcast {
+            if p.status.is_unsettled() {
                 p.status = PaymentStatus::Replaced;
                 p.by_txid = Some(txid.to_string());
                 t.payments.insert(&pk, to_json(&p)?.as_slice())?;
@@ -861,32 +892,7 @@ fn mempool_one(
     if fx.received.is_empty() && fx.spends.is_empty() && !is_payment {
         return Ok(());
     }
-    for r in &fx.received {
-        let ok = outpoint_key(&r.outpoint);
-        let prior = t.record(&ok)?;
-        let seen = match prior {
-            None => Some(OutputRecord {
-                address: r.address.clone(),
-                value: r.value,
-                coinbase: false,
-                height: None,
-                status: DepositStatus::Mempool,
-                spent_by: None,
-                spent_height: None,
-                pending_spent_by: None,
-            }),
-            Some(mut rec) if rec.status != DepositStatus::Confirmed => {
-                rec.status = DepositStatus::Mempool;
-                rec.height = None;
-                Some(rec)
-            }
-            Some(_) => None,
-        };
-        if let Some(rec) = seen {
-            t.put_record(&ok, &rec)?;
-            t.emit(deposit_event(EventKind::DepositSeen, &r.outpoint, &rec))?;
-        }
-    }
+    see_deposits(t, &fx.received)?;
     for s in &fx.spends {
         let sk = outpoint_key(&s.outpoint);
         if let Some(mut rec) = t.record(&sk)? {
