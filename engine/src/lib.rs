@@ -31,6 +31,7 @@ pub mod recovery;
 pub mod snapshot;
 pub mod stp;
 pub mod types;
+pub mod verify;
 
 pub use command::{Command, Envelope};
 pub use engine::Engine;

@@ -187,10 +187,7 @@ fn snapshot_name(seq: u64) -> String {
     format!("snapshot-{seq:020}.snap")
 }
 
-/// Fsyncs a directory so that a rename inside it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    fs::File::open(dir)?.sync_all()
-}
+pub use crate::journal::sync_dir;
 
 /// Writes encoded state of sequence `seq` as a snapshot file in `dir`, atomically; keeps the newest `keep`.
 pub fn write_snapshot(dir: &Path, seq: u64, state: &[u8], keep: usize) -> io::Result<PathBuf> {
@@ -211,10 +208,23 @@ pub fn write_snapshot(dir: &Path, seq: u64, state: &[u8], keep: usize) -> io::Re
     all.sort_unstable();
     if all.len() > keep.max(1) {
         for (_, p) in &all[..all.len() - keep.max(1)] {
-            let _ = fs::remove_file(p);
+            fs::remove_file(p)?;
         }
     }
     Ok(path)
+}
+
+/// Removes leftovers of snapshot writes a crash interrupted.
+pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+    for ent in fs::read_dir(dir)? {
+        let ent = ent?;
+        let name = ent.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("snapshot-") && name.ends_with(".tmp") && ent.path().is_file() {
+            fs::remove_file(ent.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Snapshot files in `dir` with their sequence numbers.
@@ -256,14 +266,49 @@ pub fn read_snapshot(path: &Path) -> Result<Engine, DecodeError> {
     decode_state(body)
 }
 
+/// What [`load_latest`] found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The engine of the newest valid snapshot, if any.
+    pub engine: Option<Engine>,
+    /// Its sequence number (0 without a snapshot).
+    pub seq: u64,
+    /// Newer snapshot files that failed their checks, with the reason.
+    pub damaged: Vec<(PathBuf, DecodeError)>,
+}
+
 /// Loads the newest valid snapshot in `dir` (older ones are tried if the newest is damaged).
-pub fn load_latest(dir: &Path) -> io::Result<Option<Engine>> {
+pub fn load_latest(dir: &Path) -> io::Result<Loaded> {
     let mut all = list_snapshots(dir)?;
     all.sort_unstable_by(|a, b| b.cmp(a));
-    for (_, p) in all {
-        if let Ok(e) = read_snapshot(&p) {
-            return Ok(Some(e));
+    let mut out = Loaded::default();
+    for (seq, p) in all {
+        match read_snapshot(&p).and_then(|e| {
+            if e.last_seq() == seq {
+                Ok(e)
+            } else {
+                Err(DecodeError::Invalid(
+                    "snapshot sequence differs from its name",
+                ))
+            }
+        }) {
+            Ok(e) => {
+                out.engine = Some(e);
+                out.seq = seq;
+                break;
+            }
+            Err(err) => out.damaged.push((p, err)),
         }
     }
-    Ok(None)
+    Ok(out)
+}
+
+/// Renames a damaged snapshot to `NAME.damaged`: kept for inspection, no
+/// longer counted among the snapshots.
+pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".damaged");
+    let to = PathBuf::from(name);
+    fs::rename(path, &to)?;
+    Ok(to)
 }

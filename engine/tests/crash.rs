@@ -1,11 +1,14 @@
-//! Crash test: a child journaling under load is killed with SIGKILL many times
-//! (50 by default, `SKYX_CRASH_KILLS` for more); after each restart every
+//! Crash test: a child journaling under load, snapshotting and rotating its
+//! journal segments every 100 commands, is killed with SIGKILL many times (50
+//! by default, `SKYX_CRASH_KILLS` for more); after each restart every
 //! acknowledged command is present, none is applied twice (the state hash equals
 //! an independent replay of exactly commands 1..=last) and the ledger conserves.
+//! At the end the journal is whole and old segments were removed.
 
 #[path = "support/crash_gen.rs"]
 mod crash_gen;
 
+use skyx_engine::durable::DurableEngine;
 use skyx_engine::{Engine, Envelope};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -33,6 +36,7 @@ fn kill_nine_many_times() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_journal_child"))
             .arg(&dir)
             .arg(seed.to_string())
+            .env("SKYX_CHILD_SNAPSHOT_EVERY", "100")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -79,9 +83,35 @@ fn kill_nine_many_times() {
         }
         child.wait().unwrap();
     }
+    let report = skyx_engine::verify::verify_dir(&dir).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
     let rec = skyx_engine::recovery::recover(&dir).unwrap();
     assert!(rec.engine.last_seq() >= max_acked);
     assert_eq!(rec.engine.verify(), Ok(()));
     assert!(max_acked > 100, "the child made progress ({max_acked})");
+    // Opening again removes what a kill kept from being removed: no segment
+    // is left that the older kept snapshot covers.
+    let (d, _) = DurableEngine::open(&dir, 100, Box::new(|_: &_| {})).unwrap();
+    d.close().unwrap();
+    let segments = skyx_engine::journal::list_segments(&dir).unwrap();
+    let snapshots: Vec<u64> = skyx_engine::snapshot::list_snapshots(&dir)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    eprintln!(
+        "{kills} kills, {max_acked} commands acknowledged, {} segments left, snapshots {snapshots:?}",
+        segments.len()
+    );
+    if snapshots.len() == 2 {
+        let older = snapshots.iter().min().copied().unwrap_or(0);
+        for pair in segments.windows(2) {
+            assert!(
+                pair[1].base > older + 1,
+                "segment {:?} is covered by snapshot {older}",
+                pair[0].path
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

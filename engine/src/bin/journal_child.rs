@@ -3,11 +3,14 @@
 //!
 //! Usage: `journal_child DIR SEED`. Prints `READY <last_seq> <state hash> <ok|bad>`
 //! after recovery, then `ACK <seq>` each time commands up to `<seq>` are fsynced.
+//! `SKYX_CHILD_MAX` stops it after that many commands, `SKYX_CHILD_SNAPSHOT_EVERY`
+//! sets the snapshot interval (500); a new journal segment starts after each snapshot.
 
 #[path = "../../tests/support/crash_gen.rs"]
 mod crash_gen;
 
 use skyx_engine::durable::DurableEngine;
+use skyx_engine::journal::Commit;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,16 +26,20 @@ fn main() -> ExitCode {
         eprintln!("usage: journal_child DIR SEED");
         return ExitCode::from(2);
     };
-    let max: u64 = std::env::var("SKYX_CHILD_MAX")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5_000_000);
-    let ack = Box::new(|seq: u64| {
+    let env_u64 = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let max = env_u64("SKYX_CHILD_MAX", 5_000_000);
+    let snapshot_every = env_u64("SKYX_CHILD_SNAPSHOT_EVERY", 500);
+    let ack = Box::new(|c: &Commit| {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "ACK {seq}");
+        let _ = writeln!(out, "ACK {}", c.seq);
         let _ = out.flush();
     });
-    let (mut d, _rec) = match DurableEngine::open(&PathBuf::from(dir), 500, ack) {
+    let (mut d, _rec) = match DurableEngine::open(&PathBuf::from(dir), snapshot_every, ack) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("recovery failed: {e} ({})", e.code());
