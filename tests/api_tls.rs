@@ -1,16 +1,19 @@
 //! HTTPS with rustls. With `--tls-chacha20-only` the server offers only
 //! TLS 1.3 `TLS13_CHACHA20_POLY1305_SHA256`: a client offering only AES
 //! suites fails the handshake, one offering ChaCha20 gets its answer.
-//! Without the flag an AES-only client is served. The certificate is made
-//! here with rcgen.
+//! Without the flag an AES-only client is served. `--https` alone opens no
+//! plain HTTP listener, and a client that does not complete the TLS
+//! handshake is dropped at `--tls-handshake-timeout`. The certificate is
+//! made here with rcgen.
 
 #[path = "api_common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use rustls::crypto::ring::{self, cipher_suite};
@@ -63,6 +66,20 @@ fn https_get(addr: &str, cfg: ClientConfig, path: &str) -> Result<String, String
     Ok(String::from_utf8_lossy(&out).to_string())
 }
 
+/// Writes a fresh certificate and key into `dir`; returns their paths and the CA.
+fn write_certs(dir: &Path) -> (String, String, CertificateDer<'static>) {
+    let (cert, key, ca) = make_certs();
+    let cert_path = dir.join("cert.pem");
+    let key_path = dir.join("key.pem");
+    std::fs::write(&cert_path, cert).expect("write cert");
+    std::fs::write(&key_path, key).expect("write key");
+    (
+        cert_path.to_string_lossy().to_string(),
+        key_path.to_string_lossy().to_string(),
+        ca,
+    )
+}
+
 fn start(
     chacha_only: bool,
 ) -> (
@@ -73,13 +90,7 @@ fn start(
 ) {
     let data = import("blockchain-180-no-unconfirmed.db");
     let certs = tempfile::tempdir().expect("dir");
-    let (cert, key, ca) = make_certs();
-    let cert_path = certs.path().join("cert.pem");
-    let key_path = certs.path().join("key.pem");
-    std::fs::write(&cert_path, cert).expect("write cert");
-    std::fs::write(&key_path, key).expect("write key");
-    let cert_s = cert_path.to_string_lossy().to_string();
-    let key_s = key_path.to_string_lossy().to_string();
+    let (cert_s, key_s, ca) = write_certs(certs.path());
     let mut args = vec![
         "--https",
         "127.0.0.1:0",
@@ -93,6 +104,33 @@ fn start(
     }
     let server = Server::start(data.path(), &args);
     (data, certs, server, ca)
+}
+
+/// The TCP ports process `pid` listens on (from `/proc/net/tcp{,6}`).
+fn listening_ports(pid: u32) -> Vec<u16> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fd dir")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().to_string();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local_address, st (0A: LISTEN), inode.
+            if f.len() > 9 && f[3] == "0A" && inodes.iter().any(|i| i == f[9]) {
+                let port = f[1].rsplit(':').next().expect("port");
+                ports.push(u16::from_str_radix(port, 16).expect("hex port"));
+            }
+        }
+    }
+    ports
 }
 
 #[test]
@@ -125,4 +163,73 @@ fn default_tls_serves_aes_clients() {
     let answer = https_get(&addr, aes, "/api/v1/blockchain/metadata").expect("served");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"unspents\": 218"), "{answer}");
+}
+
+#[test]
+fn https_alone_opens_no_plain_http() {
+    let data = import("blockchain-180-no-unconfirmed.db");
+    let certs = tempfile::tempdir().expect("dir");
+    let (cert, key, ca) = write_certs(certs.path());
+    let mut server = Server::start_exact(
+        data.path(),
+        &[
+            "--https",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ],
+    );
+    assert_eq!(server.http, "", "a plain HTTP address was printed");
+    let addr = server.https.clone().expect("https address");
+    let port: u16 = addr
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let chacha = client_config(&ca, vec![cipher_suite::TLS13_CHACHA20_POLY1305_SHA256]);
+    let answer = https_get(&addr, chacha, "/api/v1/version").expect("served over HTTPS");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(listening_ports(server.pid()), vec![port]);
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(30)).expect("exits");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_stalled_tls_handshake_is_dropped_at_its_timeout() {
+    let data = import("blockchain-180-no-unconfirmed.db");
+    let certs = tempfile::tempdir().expect("dir");
+    let (cert, key, _ca) = write_certs(certs.path());
+    let server = Server::start_exact(
+        data.path(),
+        &[
+            "--https",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--tls-handshake-timeout",
+            "2",
+        ],
+    );
+    let addr = server.https.clone().expect("https address");
+    let t = Instant::now();
+    let mut s = TcpStream::connect(&addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok();
+    let mut buf = [0u8; 16];
+    let r = s.read(&mut buf);
+    let took = t.elapsed();
+    println!(
+        "a client silent after connecting was dropped after {:.0} ms (handshake timeout 2 s)",
+        took.as_secs_f64() * 1000.0
+    );
+    assert!(
+        matches!(r, Ok(0))
+            || matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "not closed by the server: {r:?}"
+    );
+    assert!(took >= Duration::from_secs(2), "closed before the timeout");
 }

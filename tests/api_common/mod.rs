@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// The shared vectors folder (`SKYX_VECTORS` or `../shared/vectors`).
@@ -80,6 +80,73 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.http, path)
     }
+
+    /// Starts `skyx serve --data-dir DIR ARGS…` with exactly these
+    /// arguments and returns once it printed its addresses (its listeners
+    /// are bound by then). `http` is empty when it serves no plain HTTP.
+    pub fn start_exact(data_dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skyx"))
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("skyx serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("skyx serve prints its addresses");
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("first line is not JSON ({e}): {line:?}"));
+        let http = v["http"].as_str().unwrap_or_default().to_string();
+        let https = v["https"].as_str().map(str::to_string);
+        Server { child, http, https }
+    }
+
+    /// The process id of `skyx serve`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends signal `name` (`TERM`, `INT`, …) to the server.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits up to `limit` for the server to exit; `None` if it still runs.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A line of this server's `/proc/PID/status` (see [`proc_status`]).
+    pub fn proc_status(&self, key: &str) -> u64 {
+        proc_status(self.pid(), key)
+    }
+}
+
+/// A line of `/proc/PID/status` (`VmRSS`, …) as its number (kB for sizes).
+pub fn proc_status(pid: u32, key: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
 }
 
 impl Drop for Server {

@@ -1,108 +1,121 @@
-//! Listeners: plain HTTP (axum) and HTTPS with rustls. With
-//! `chacha20_only` the TLS server offers TLS 1.3 with
-//! `TLS13_CHACHA20_POLY1305_SHA256` and nothing else.
+//! The API listeners. Plain HTTP and HTTPS share one accept loop: a cap on
+//! connections served at once (further clients wait in the listen
+//! backlog), a pause after accept errors that are not the client's (no
+//! free file descriptor must not spin a core), per-connection timeouts
+//! (TLS handshake, request headers, whole request, idle) and, on shutdown,
+//! a bounded drain of the answers in progress.
+//!
+//! - [`limits`]: the settings; [`tls`]: the rustls configuration;
+//!   `connection`: one connection; `idle`: when a connection is idle.
 
-use std::future::Future;
+mod connection;
+mod idle;
+pub mod limits;
+pub mod tls;
+
+use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
-use rustls::crypto::{ring, CryptoProvider};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::ServerConfig;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
-/// The rustls provider: ring's suites, or ChaCha20-Poly1305 alone.
-pub fn provider(chacha20_only: bool) -> CryptoProvider {
-    let mut p = ring::default_provider();
-    if chacha20_only {
-        p.cipher_suites = vec![ring::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256];
+pub use limits::ListenerLimits;
+pub use tls::tls_config;
+
+use connection::Shared;
+
+/// Serves `app` on `listener` (over TLS when `tls` is given) until `stop`
+/// is cancelled, then stops accepting and lets the answers in progress
+/// finish for at most `limits.drain_timeout`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    tls: Option<rustls::ServerConfig>,
+    limits: ListenerLimits,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let local = listener.local_addr()?;
+    let shared = Arc::new(Shared {
+        app,
+        tls: tls.map(|cfg| TlsAcceptor::from(Arc::new(cfg))),
+        http: connection::http_builder(&limits),
+        limits,
+        draining: stop.clone(),
+        closing: CancellationToken::new(),
+    });
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p?,
+            _ = stop.cancelled() => break,
+        };
+        let Some((stream, remote)) = accept(&listener, &limits, &stop).await else {
+            break;
+        };
+        let watcher = graceful.watcher();
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            connection::serve(shared, stream, remote, watcher).await;
+            drop(permit);
+        });
     }
-    p
+    drop(listener);
+    let open = graceful.count();
+    tracing::info!(%local, open, "listener closed; draining connections");
+    if tokio::time::timeout(limits.drain_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(%local, "connections still busy after the drain time are closed");
+        shared.closing.cancel();
+    }
+    Ok(())
 }
 
-/// A TLS server configuration from PEM files.
-pub fn tls_config(cert: &Path, key: &Path, chacha20_only: bool) -> anyhow::Result<ServerConfig> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .with_context(|| format!("cannot read certificate {}", cert.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("bad certificate {}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .with_context(|| format!("cannot read private key {}", key.display()))?;
-    let versions: &[&rustls::SupportedProtocolVersion] = if chacha20_only {
-        &[&rustls::version::TLS13]
-    } else {
-        rustls::DEFAULT_VERSIONS
-    };
-    let mut cfg = ServerConfig::builder_with_provider(Arc::new(provider(chacha20_only)))
-        .with_protocol_versions(versions)
-        .context("TLS versions")?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .context("certificate and key do not match")?;
-    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(cfg)
-}
-
-/// Serves plain HTTP until `shutdown` resolves.
-pub async fn serve_http(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("HTTP server")
-}
-
-/// Serves HTTPS until `stop` turns true.
-pub async fn serve_https(
-    listener: TcpListener,
-    app: Router,
-    cfg: ServerConfig,
-    mut stop: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    let acceptor = TlsAcceptor::from(Arc::new(cfg));
+/// The next connection, or `None` once `stop` is cancelled.
+async fn accept(
+    listener: &TcpListener,
+    limits: &ListenerLimits,
+    stop: &CancellationToken,
+) -> Option<(tokio::net::TcpStream, SocketAddr)> {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
-            _ = stop.changed() => return Ok(()),
+            _ = stop.cancelled() => return None,
         };
-        let (stream, remote) = match accepted {
-            Ok(x) => x,
+        match accepted {
+            Ok(x) => return Some(x),
+            Err(e) if client_error(&e) => {
+                tracing::debug!(error = %e, "a connection failed before it was accepted");
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "HTTPS accept failed");
-                continue;
-            }
-        };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let tls = match acceptor.accept(stream).await {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::debug!(%remote, error = %e, "TLS handshake failed");
-                    return;
+                tracing::warn!(
+                    error = %e,
+                    pause_ms = limits.accept_error_pause.as_millis() as u64,
+                    "accept failed; pausing"
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(limits.accept_error_pause) => {}
+                    _ = stop.cancelled() => return None,
                 }
-            };
-            let service = TowerToHyperService::new(app);
-            if let Err(e) = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await
-            {
-                tracing::debug!(%remote, error = %e, "HTTPS connection ended");
             }
-        });
+        }
     }
+}
+
+/// Errors that concern one client's connection, not the listener.
+fn client_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::Interrupted
+    )
 }

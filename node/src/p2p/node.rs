@@ -10,7 +10,7 @@ use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::peer::{AnnounceBlocks, AnnounceTxns, DisconnectReason, LocalPeer, Message};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 
 use super::config::PeerConfig;
 use super::connection::handshake;
@@ -27,7 +27,8 @@ const DIAL_TICK: Duration = Duration::from_millis(250);
 pub struct PeerNode {
     hub: Arc<Hub>,
     stop_tx: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    /// The listener and the dialler; each ends with its name.
+    tasks: tokio::sync::Mutex<JoinSet<&'static str>>,
 }
 
 impl std::fmt::Debug for PeerNode {
@@ -73,16 +74,24 @@ impl PeerNode {
         let local = local_peer(&store, &config.user_agent, listen.map(|a| a.port()))?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let hub = Arc::new(Hub::new(store, config, local, listen, stop_rx));
-        let mut tasks = Vec::new();
+        let mut tasks = JoinSet::new();
         if let Some(listener) = listener {
             tracing::info!(addr = ?listen, "listening for peers");
-            tasks.push(tokio::spawn(accept_loop(hub.clone(), listener)));
+            let hub = hub.clone();
+            tasks.spawn(async move {
+                accept_loop(hub, listener).await;
+                "the peer listener"
+            });
         }
-        tasks.push(tokio::spawn(dial_loop(hub.clone())));
+        let dialler = hub.clone();
+        tasks.spawn(async move {
+            dial_loop(dialler).await;
+            "the peer dialler"
+        });
         Ok(PeerNode {
             hub,
             stop_tx,
-            tasks,
+            tasks: tokio::sync::Mutex::new(tasks),
         })
     }
 
@@ -133,15 +142,41 @@ impl PeerNode {
 
     /// Says goodbye to every peer (`DISC` with reason `Shutdown`) and stops.
     pub async fn stop(self) {
+        self.shutdown().await;
+    }
+
+    /// [`PeerNode::stop`] through a shared handle.
+    pub async fn shutdown(&self) {
         let _ = self.stop_tx.send(true);
         self.hub.close_all(DisconnectReason::Shutdown);
         let deadline = Instant::now() + Duration::from_secs(3);
         while self.hub.connection_count() > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        for t in self.tasks {
-            t.abort();
+        // Both loops return on the stop signal; a pending `failed` holds
+        // the set, and its tasks are then ending anyway.
+        if let Ok(mut tasks) = self.tasks.try_lock() {
+            tasks.abort_all();
         }
+    }
+
+    /// Waits until the listener or the dialler ends before the node is
+    /// stopped (they run until then, so this is a failure) and says how.
+    /// Cancel-safe; never resolves once the node is stopped.
+    pub async fn failed(&self) -> String {
+        let mut tasks = self.tasks.lock().await;
+        while let Some(ended) = tasks.join_next().await {
+            if *self.stop_tx.borrow() {
+                continue;
+            }
+            return match ended {
+                Ok(name) => format!("{name} stopped unexpectedly"),
+                Err(e) if e.is_panic() => "a peer node task panicked".to_string(),
+                Err(e) => format!("a peer node task was cancelled: {e}"),
+            };
+        }
+        drop(tasks);
+        std::future::pending().await
     }
 }
 
