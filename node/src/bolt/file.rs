@@ -6,6 +6,8 @@
 //! truncates faults instead of failing): each page is read with one
 //! positioned read when first needed, and the most recent pages (up to
 //! [`CACHE_BYTES`]) are kept, which holds the upper levels of every tree.
+//! An image already in memory (a small database, a test, a fuzz input) is
+//! read through the same checks with [`PageFile::from_bytes`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -53,10 +55,35 @@ impl Cache {
     }
 }
 
+/// Where the database bytes are read from.
+#[derive(Debug)]
+enum Source {
+    /// A file opened read-only.
+    File(File),
+    /// A whole image in memory.
+    Memory(Arc<[u8]>),
+}
+
+impl Source {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        match self {
+            Source::File(file) => read_exact_at(file, buf, offset),
+            Source::Memory(bytes) => {
+                let part = usize::try_from(offset)
+                    .ok()
+                    .and_then(|start| bytes.get(start..start.checked_add(buf.len())?))
+                    .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+                buf.copy_from_slice(part);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// An open BoltDB file and its current meta page.
 #[derive(Debug)]
 pub struct PageFile {
-    file: File,
+    source: Source,
     path: String,
     len: u64,
     meta: Meta,
@@ -87,18 +114,20 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::R
 
 /// The opened file before its meta page is chosen.
 struct RawFile<'a> {
-    file: &'a File,
+    source: &'a Source,
     path: &'a str,
     len: u64,
 }
 
 impl RawFile<'_> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), BoltError> {
-        read_exact_at(self.file, buf, offset).map_err(|source| BoltError::Io {
-            action: "read",
-            path: self.path.to_string(),
-            source,
-        })
+        self.source
+            .read_exact_at(buf, offset)
+            .map_err(|source| BoltError::Io {
+                action: "read",
+                path: self.path.to_string(),
+                source,
+            })
     }
 
     /// The meta page at byte `offset`, or why it is not valid.
@@ -165,15 +194,27 @@ impl PageFile {
         };
         let file = File::open(path).map_err(|e| io("open", e))?;
         let len = file.metadata().map_err(|e| io("stat", e))?.len();
+        PageFile::with_source(Source::File(file), shown, len)
+    }
+
+    /// Reads a whole database image held in memory, with the same checks
+    /// as a file (errors name it `<memory>`).
+    pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Result<PageFile, BoltError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        let len = bytes.len() as u64;
+        PageFile::with_source(Source::Memory(bytes), "<memory>".to_string(), len)
+    }
+
+    fn with_source(source: Source, path: String, len: u64) -> Result<PageFile, BoltError> {
         let meta = RawFile {
-            file: &file,
-            path: &shown,
+            source: &source,
+            path: &path,
             len,
         }
         .choose_meta()?;
         Ok(PageFile {
-            file,
-            path: shown,
+            source,
+            path,
             len,
             meta,
             cache: Mutex::new(Cache::default()),
@@ -182,7 +223,7 @@ impl PageFile {
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), BoltError> {
         RawFile {
-            file: &self.file,
+            source: &self.source,
             path: &self.path,
             len: self.len,
         }

@@ -35,6 +35,13 @@ impl BoltDb {
         })
     }
 
+    /// Reads a whole database image held in memory (see [`PageFile::from_bytes`]).
+    pub fn from_bytes(bytes: impl Into<std::sync::Arc<[u8]>>) -> Result<BoltDb, BoltError> {
+        Ok(BoltDb {
+            file: PageFile::from_bytes(bytes)?,
+        })
+    }
+
     /// The current meta page (page size, root, high-water mark, txid).
     pub fn meta(&self) -> &Meta {
         self.file.meta()
@@ -468,6 +475,25 @@ mod tests {
         assert_eq!(tree.bucket_names().unwrap(), vec![b"k3".to_vec()]);
         let empty = tree.bucket(b"k3").unwrap().unwrap();
         assert_eq!(empty.iter().count(), 0);
+    }
+
+    #[test]
+    fn an_image_in_memory_reads_like_the_file() {
+        let p = pages();
+        let f = write(&p);
+        let image = std::fs::read(f.path()).unwrap();
+        let db = BoltDb::from_bytes(image.clone()).unwrap();
+        assert_eq!(db.meta(), BoltDb::open(f.path()).unwrap().meta());
+        assert_eq!(db.file_len(), image.len() as u64);
+        let tree = db.bucket(b"tree").unwrap().unwrap();
+        assert_eq!(tree.get(b"k5").unwrap(), Some(vec![7u8; 6000]));
+        let short = BoltDb::from_bytes(&image[..image.len() - 100]).unwrap();
+        let tree = short.bucket(b"tree").unwrap().unwrap();
+        assert_eq!(tree.get(b"k5").unwrap_err().code(), "bolt_truncated");
+        assert_eq!(
+            BoltDb::from_bytes(vec![0u8; 100]).unwrap_err().code(),
+            "bolt_bad_magic"
+        );
     }
 
     #[test]

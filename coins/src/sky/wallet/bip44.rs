@@ -130,8 +130,17 @@ impl Wallet {
 
     /// Appends `n` addresses to `chain` (0 external, 1 change) of bip44
     /// account `account`; works on encrypted wallets too (public derivation,
-    /// secrets are derived on unlock).
+    /// secrets are derived on unlock). On error the wallet is unchanged.
     pub fn generate_bip44_addresses(
+        &mut self,
+        account: u32,
+        chain: u32,
+        n: usize,
+    ) -> Result<Vec<String>, WalletError> {
+        self.grow(|w| w.append_bip44_addresses(account, chain, n))
+    }
+
+    fn append_bip44_addresses(
         &mut self,
         account: u32,
         chain: u32,

@@ -313,7 +313,8 @@ fn parse_accounts(raw: &[RawAccount], coin: Coin) -> Result<Vec<Bip44Account>, W
     Ok(out)
 }
 
-fn check_unique_addresses(w: &Wallet) -> Result<(), WalletError> {
+/// Every address of the wallet appears once.
+pub(crate) fn check_unique_addresses(w: &Wallet) -> Result<(), WalletError> {
     let mut seen = HashSet::new();
     for e in w.entries() {
         if !seen.insert(e.address.as_str()) {

@@ -240,15 +240,32 @@ impl Wallet {
 
     /// Generates `n` more addresses: the deterministic chain, the next xpub
     /// children, or the external chain of bip44 account 0. Returns them.
+    /// On error the wallet is unchanged.
     pub fn generate_addresses(&mut self, n: usize) -> Result<Vec<String>, WalletError> {
         match self.wallet_type {
-            WalletType::Deterministic => self.generate_deterministic(n),
-            WalletType::Xpub => self.generate_xpub(n),
+            WalletType::Deterministic => self.grow(|w| w.generate_deterministic(n)),
+            WalletType::Xpub => self.grow(|w| w.generate_xpub(n)),
             WalletType::Bip44 => self.generate_bip44_addresses(0, EXTERNAL_CHAIN, n),
             WalletType::Collection => Err(WalletError::Unsupported(
                 "A collection wallet does not implement GenerateAddresses",
             )),
         }
+    }
+
+    /// Applies `add` to a copy of the wallet and keeps the copy only if it
+    /// succeeded and every address is still held once. Generation continues
+    /// from the entry count (or `lastSeed`), so a file whose entries were
+    /// removed or edited can regenerate an address it holds; the result
+    /// would be written as a file that no longer loads.
+    fn grow(
+        &mut self,
+        add: impl FnOnce(&mut Wallet) -> Result<Vec<String>, WalletError>,
+    ) -> Result<Vec<String>, WalletError> {
+        let mut grown = self.clone();
+        let added = add(&mut grown)?;
+        file::check_unique_addresses(&grown)?;
+        *self = grown;
+        Ok(added)
     }
 
     /// Re-derives every entry from the wallet's seed, xpub or account keys

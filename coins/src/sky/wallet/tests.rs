@@ -531,6 +531,55 @@ fn generating_more_addresses_continues_each_chain() {
     );
 }
 
+/// Found by the `sky_wallet` fuzz target: test6-passphrase-bip44.wlt with
+/// the first two external entries removed loads (the reference does not
+/// check child numbers on load either), and generation, which continues at
+/// the entry count, derived child 2 again. The grown wallet then held that
+/// address twice and was written as a file that no longer loads.
+#[test]
+fn generating_an_address_the_wallet_holds_is_refused_and_changes_nothing() {
+    let mut json = file_json("testdata/test6-passphrase-bip44.wlt");
+    let external = json["accounts"][0]["chains"][0]["entries"]
+        .as_array_mut()
+        .unwrap();
+    external.drain(..2);
+    let bytes = serde_json::to_vec(&json).unwrap();
+    let mut w = parse_wallet(&bytes).unwrap();
+    let before = w.clone();
+    let err = w.generate_addresses(2).unwrap_err();
+    assert_eq!(
+        err,
+        WalletError::DuplicateEntry("rhbE3thvA747E81KfaYCujur7GKXjdhvS4".into())
+    );
+    assert_eq!(w, before);
+    assert_eq!(
+        w.generate_bip44_addresses(0, EXTERNAL_CHAIN, 3)
+            .unwrap_err(),
+        err
+    );
+    assert_eq!(w, before);
+    // The change chain still grows.
+    assert_eq!(
+        w.generate_bip44_addresses(0, CHANGE_CHAIN, 1)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(parse_wallet(w.to_json().unwrap().as_bytes()).is_ok());
+
+    // A deterministic wallet whose lastSeed was set back to its seed.
+    let mut json = file_json("deterministic/test1.wlt");
+    let seed = json["meta"]["seed"].as_str().unwrap().to_string();
+    json["meta"]["lastSeed"] = Value::String(hex::encode(seed));
+    let mut w = parse_wallet(&serde_json::to_vec(&json).unwrap()).unwrap();
+    let before = w.clone();
+    assert_eq!(
+        w.generate_addresses(1).unwrap_err().code(),
+        "wallet_entry_duplicate"
+    );
+    assert_eq!(w, before);
+}
+
 /// Locks with `crypto`, checks the locked file, reloads and unlocks it.
 fn lock_round_trip(w: &Wallet, crypto: CryptoType) {
     let locked = w.lock(b"pwd", crypto).unwrap();
