@@ -13,10 +13,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use skyx_coins::amount::Amount;
 use skyx_coins::btc::{self, FeeRate};
 use skyx_node::bitcoin::{
-    parse_amount, Adapter, AdapterConfig, BtcError, DaemonState, FollowConfig, RpcConfig,
-    SendRequest,
+    Adapter, AdapterConfig, BtcError, DaemonState, FollowConfig, RpcConfig, SendRequest,
 };
 
 use crate::output::print_json;
@@ -229,7 +229,10 @@ pub fn run(cmd: &ChainCommand, compact: bool) -> anyhow::Result<ExitCode> {
         }
         ChainCommand::Send(a) => {
             let adapter = open(&a.common, default_poll)?;
-            let amount = parse_amount(&a.amount).map_err(fail)?;
+            let coin = adapter.params().coin;
+            let amount = Amount::parse(coin.into(), &a.amount)
+                .map_err(|_| fail(BtcError::Amount(a.amount.clone())))?
+                .units();
             let result = adapter
                 .send(&SendRequest {
                     mnemonic: a.mnemonic.clone(),

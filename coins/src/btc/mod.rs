@@ -4,6 +4,7 @@
 //! * [`address`] — addresses (base58, bech32/bech32m, [`cashaddr`]) and [`wif`] keys.
 //! * [`sighash`], [`forkid`] — signature hashes: legacy, BIP143 segwit v0, FORKID.
 //! * [`payment`] — building and signing payments, with [`fee`] rates and [`dust`] rules.
+//! * [`select`] — coin selection with the fee estimate of typical input and output sizes.
 //! * [`block`] — block parsing, including Dogecoin AuxPoW headers and Litecoin MWEB.
 
 pub mod address;
@@ -14,6 +15,7 @@ pub mod fee;
 pub mod forkid;
 pub mod params;
 pub mod payment;
+pub mod select;
 pub mod sighash;
 pub mod wif;
 

@@ -5,7 +5,7 @@
 //!
 //! * [`rpc`] — the JSON-RPC client (retries, backoff, reachability).
 //! * [`zmq`] — new-block notifications.
-//! * [`index`], [`reorg`], [`select`] — plain logic: block scanning, fork decisions, coin selection.
+//! * [`index`], [`reorg`] — plain logic: block scanning, fork decisions.
 //! * [`store`], [`records`] — the crash-safe redb store.
 //! * [`outbox`], [`broadcast`] — own transactions written durably before
 //!   they are sent, idempotent broadcast, re-broadcast until settled.
@@ -15,7 +15,6 @@
 //!
 //! [`Adapter`] is the chain interface: tip, deposits, unspent outputs, broadcast, events.
 
-pub mod amount;
 pub mod broadcast;
 pub mod error;
 pub mod events;
@@ -26,7 +25,6 @@ pub mod payments;
 pub mod records;
 pub mod reorg;
 pub mod rpc;
-pub mod select;
 pub mod store;
 pub mod zmq;
 
@@ -37,9 +35,9 @@ use std::sync::{mpsc, Arc};
 use bitcoin::consensus::encode::serialize;
 use bitcoin::Txid;
 use serde::Serialize;
+use skyx_coins::amount::{Amount, Currency};
 use skyx_coins::btc::{Address, ChainParams, FeeRate};
 
-pub use amount::{format_amount, parse_amount};
 pub use broadcast::{Outgoing, RebroadcastReport, Submitted};
 pub use error::BtcError;
 pub use events::{Event, EventKind};
@@ -110,6 +108,12 @@ pub struct Deposit {
     pub confirmations: u64,
     /// mempool, confirmed, immature (coinbase), reorged or double_spent.
     pub status: &'static str,
+}
+
+/// Satoshis (or the coin's equivalent) as a decimal string with the 8
+/// places every Bitcoin-family coin has (`"0.10000000"`).
+pub fn format_amount(sats: u64) -> String {
+    Amount::from_units(Currency::Btc, sats).to_string()
 }
 
 /// Turns stored output records into deposits at processed height `synced`.

@@ -19,9 +19,9 @@ use bitcoin::{OutPoint, Transaction, Txid};
 use redb::{Durability, ReadableDatabase, ReadableTable};
 use skyx_coins::btc::block::decode_transaction;
 
-use super::amount::format_amount;
 use super::error::BtcError;
 use super::events::{Event, EventKind};
+use super::format_amount;
 use super::index::{scan, WatchSet};
 use super::records::{outpoint_key, PaymentRecord, PaymentStatus, PendingTx};
 use super::store::{from_json, see_deposits, to_json, txid_key, Store, PAYMENTS, REFERENCES, W};

@@ -14,7 +14,7 @@ use skyx_coins::hd::{self, HdCoin, HdNetwork, Purpose};
 use super::error::BtcError;
 use super::records::{DepositStatus, OutputRecord};
 use super::rpc::{FeeEstimate, RpcClient};
-use super::select::{output_vsize, select, Candidate};
+use skyx_coins::btc::select::{output_vsize, select, Candidate};
 
 /// A key that can spend outputs of one address.
 #[derive(Debug, Clone)]

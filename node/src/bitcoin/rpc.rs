@@ -13,8 +13,8 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use skyx_coins::amount::{Amount, Currency};
 
-use super::amount::parse_json_amount;
 use super::error::BtcError;
 
 /// Largest answer read from the daemon (a hex block of the biggest chains fits).
@@ -475,7 +475,12 @@ impl RpcClient {
             serde_json::from_str(raw.get()).map_err(|e| bad("estimatesmartfee", e.to_string()))?;
         match answer.feerate {
             // The feerate is coins per kvB: its satoshi value is sat per kvB.
-            Some(rate) => Ok(FeeEstimate::Estimated(parse_json_amount(rate.get())?)),
+            Some(rate) => Amount::parse_json_number(Currency::Btc, rate.get())
+                .map(|a| FeeEstimate::Estimated(a.units()))
+                .map_err(|e| {
+                    let shown: String = rate.get().chars().take(40).collect();
+                    bad("estimatesmartfee", format!("feerate {shown}: {e}"))
+                }),
             None => Ok(FeeEstimate::NoData),
         }
     }

@@ -14,9 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use skyx_coins::btc::{Address, ChainParams};
 
-use super::amount::format_amount;
 use super::error::BtcError;
 use super::events::{Event, EventKind};
+use super::format_amount;
 use super::index::{scan, spent_outpoints, Received, WatchSet};
 use super::records::*;
 

@@ -16,13 +16,13 @@ use skyx_coins::sky::uxout::UxOut;
 use utoipa::ToSchema;
 
 use super::bad;
-use crate::http::droplet;
 use crate::http::error::ApiResult;
 use crate::http::json::transaction::Created;
 use crate::http::json::v2_ok;
 use crate::http::params::{parse_address, parse_sha256, JsonV2};
 use crate::http::state::{AppState, SharedState};
 use crate::http::v1::{blocking, head};
+use skyx_coins::sky::droplet;
 
 /// How output hours are chosen.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
-//! Coin selection: which watched unspent outputs pay for a payment, chosen
+//! Coin selection: which spendable outputs pay for a payment, chosen
 //! largest first with a fee estimate from typical input and output sizes.
 
-use skyx_coins::btc::{FeeRate, SpendKind};
+use super::{FeeRate, SpendKind};
 
 /// Transaction overhead in virtual bytes (version, counts, lock time, segwit marker).
 const OVERHEAD_VB: u64 = 11;
