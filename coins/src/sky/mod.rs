@@ -4,6 +4,7 @@ pub mod address;
 pub mod block;
 pub mod chain;
 pub mod coin_hours;
+pub mod create;
 pub mod droplet;
 pub mod encoding;
 pub mod hash;

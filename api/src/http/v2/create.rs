@@ -1,15 +1,17 @@
 //! `POST /api/v2/transaction`: builds an unsigned transaction from the
 //! unspent outputs of some addresses (or from listed outputs), with the
-//! reference's request checks, the burn-factor fee and its `share` hours
-//! distribution.
+//! reference's request checks; the spend choice, the burn-factor fee and
+//! the hours distribution are [`skyx_coins::sky::create`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use skyx_coins::sky::address::Address;
-use skyx_coins::sky::coin_hours::required_fee;
+use skyx_coins::sky::create::{
+    create, CreateParams, HoursSelection as Hours, ShareFactor, UxBalance,
+};
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::transaction::{Transaction, TransactionOutput};
 use skyx_coins::sky::uxout::UxOut;
@@ -243,7 +245,9 @@ pub fn validate(r: &CreateRequest, precision: u64) -> Result<Plan, String> {
     })
 }
 
-/// Chooses inputs and builds the unsigned transaction.
+/// Gathers the candidate outputs and builds the unsigned transaction with
+/// the reference's spend choice, fee and hour distribution
+/// ([`skyx_coins::sky::create`]).
 pub fn build(s: &AppState, p: &Plan) -> Result<(Transaction, Vec<UxOut>), String> {
     let h = head(s).map_err(|e| e.message)?;
     let burn = s.store.params().burn_factor;
@@ -274,71 +278,37 @@ pub fn build(s: &AppState, p: &Plan) -> Result<(Transaction, Vec<UxOut>), String
         }
         candidates.retain(|u| !pooled.contains(&u.hash()));
     }
-    let hours_of = |u: &UxOut| u.coin_hours(h.time).unwrap_or(0);
-    candidates.sort_by(|a, b| {
-        b.body
-            .coins
-            .cmp(&a.body.coins)
-            .then_with(|| hours_of(b).cmp(&hours_of(a)))
-            .then_with(|| a.hash().0.cmp(&b.hash().0))
-    });
-    let need_coins: u64 = p.to.iter().map(|o| o.coins).fold(0, u64::saturating_add);
-    let need_hours: u64 = p.to.iter().map(|o| o.hours).fold(0, u64::saturating_add);
-    let mut chosen = Vec::new();
-    let (mut coins, mut hours) = (0u64, 0u64);
-    for u in candidates {
-        let enough = coins >= need_coins
-            && hours > 0
-            && (!p.manual || hours - required_fee(hours, burn) >= need_hours);
-        if enough {
-            break;
-        }
-        coins = coins.saturating_add(u.body.coins);
-        hours = hours.saturating_add(hours_of(&u));
-        chosen.push(u);
-    }
-    if coins < need_coins {
-        return Err("balance is not sufficient".into());
-    }
-    if hours == 0 {
-        return Err("Transaction has zero coinhour fee".into());
-    }
-    let fee = required_fee(hours, burn);
-    let remaining = hours - fee;
-    let mut outputs = p.to.clone();
-    let change_hours = if p.manual {
-        if need_hours > remaining {
-            return Err("Insufficient coinhours for transaction outputs".into());
-        }
-        remaining - need_hours
+    let balances = candidates
+        .iter()
+        .map(|u| UxBalance::new(h.time, u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let hours = if p.manual {
+        Hours::Manual
     } else {
-        let share = (u128::from(remaining) * p.share.0 / p.share.1.max(1)) as u64;
-        let total = u128::from(need_coins.max(1));
-        let mut given = 0u64;
-        for o in outputs.iter_mut() {
-            o.hours = (u128::from(share) * u128::from(o.coins) / total) as u64;
-            given += o.hours;
-        }
-        remaining - given
+        let (num, den) = p.share;
+        Hours::Share(
+            u64::try_from(num)
+                .ok()
+                .zip(u64::try_from(den).ok())
+                .and_then(|(n, d)| ShareFactor::new(n, d))
+                .ok_or("invalid hours_selection.share_factor")?,
+        )
     };
-    let change_coins = coins - need_coins;
-    if change_coins > 0 {
-        let addr = p
-            .change
-            .or_else(|| chosen.first().map(|u| u.body.address))
-            .unwrap_or(Address::NULL);
-        outputs.push(TransactionOutput {
-            address: addr,
-            coins: change_coins,
-            hours: change_hours,
-        });
-    } else if !p.manual {
-        if let Some(first) = outputs.first_mut() {
-            first.hours = first.hours.saturating_add(change_hours);
-        }
-    }
-    let txn = Transaction::new_unsigned(chosen.iter().map(UxOut::hash).collect(), outputs);
-    Ok((txn, chosen))
+    let params = CreateParams {
+        to: p.to.clone(),
+        hours,
+        change: p.change,
+    };
+    let (txn, _) = create(&params, &balances, burn).map_err(|e| e.to_string())?;
+    let by_id: HashMap<Sha256, UxOut> = candidates.into_iter().map(|u| (u.hash(), u)).collect();
+    let spent = txn
+        .inputs
+        .iter()
+        .map(|id| by_id.get(id).copied())
+        .collect::<Option<Vec<_>>>()
+        .ok_or("a chosen input is not among the candidates")?;
+    Ok((txn, spent))
 }
 
 /// `POST /api/v2/transaction`
