@@ -365,3 +365,123 @@ fn unprotected_public_listeners_are_refused() {
     let status = server.wait_exit(Duration::from_secs(30)).expect("exits");
     assert_eq!(status.code(), Some(0));
 }
+
+/// Reads until the server closes the connection; returns what it sent.
+fn read_to_close(s: &mut TcpStream) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("not closed by the server: {e}"),
+        }
+    }
+    String::from_utf8_lossy(&got).to_string()
+}
+
+#[test]
+fn a_stalled_or_crawling_request_body_is_cut_off() {
+    let dir = import("blockchain-180-no-unconfirmed.db");
+    let server = Server::start(
+        dir.path(),
+        &["--http-header-timeout", "2", "--http-request-timeout", "4"],
+    );
+    let host = server.http.clone();
+
+    // Half a body, then nothing: 408 at the header (and body) timeout.
+    let t = Instant::now();
+    let (mut s, _rest) = start_post(&host);
+    let answer = read_to_close(&mut s);
+    let stalled = t.elapsed();
+    println!(
+        "stalled body: {:?} after {stalled:?}",
+        answer.lines().next()
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("request body not received in time"),
+        "{answer}"
+    );
+    assert!(stalled >= Duration::from_secs(2), "cut before the timeout");
+
+    // A byte every second keeps the body timeout at bay but not the
+    // whole-request timeout: 408 in the route's (v2) error format.
+    let t = Instant::now();
+    let (mut s, rest) = start_post(&host);
+    let crawler = {
+        let mut s = s.try_clone().expect("clone");
+        std::thread::spawn(move || {
+            for b in rest {
+                std::thread::sleep(Duration::from_secs(1));
+                if s.write_all(&[b]).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let answer = read_to_close(&mut s);
+    let crawled = t.elapsed();
+    println!(
+        "crawling body: {:?} after {crawled:?}",
+        answer.lines().next()
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\": 408"), "{answer}");
+    assert!(crawled >= Duration::from_secs(4), "cut before the timeout");
+    drop(s);
+    crawler.join().expect("crawler");
+}
+
+#[test]
+fn idle_connections_close_at_the_idle_timeout_over_http1_and_http2() {
+    let dir = import("blockchain-180-no-unconfirmed.db");
+    // The header timeout is far longer: what closes them is the idle one.
+    let server = Server::start(
+        dir.path(),
+        &["--http-idle-timeout", "1", "--http-header-timeout", "60"],
+    );
+    let host = server.http.clone();
+
+    let mut s = TcpStream::connect(&host).expect("connect");
+    let answer = get_on(&mut s, &host, "/api/v1/health");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let t = Instant::now();
+    assert_eq!(read_to_close(&mut s), "");
+    let http1 = t.elapsed();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let http2 = rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        let (mut client, conn) = h2::client::handshake(tcp).await.expect("h2 handshake");
+        let conn = tokio::spawn(conn);
+        let req = axum::http::Request::get(format!("http://{host}/api/v1/health"))
+            .body(())
+            .expect("request");
+        let (answer, _) = client.send_request(req, true).expect("send");
+        let answer = answer.await.expect("answer");
+        assert_eq!(answer.status().as_u16(), 200);
+        let mut body = answer.into_body();
+        while let Some(chunk) = body.data().await {
+            chunk.expect("body");
+        }
+        drop(body);
+        let t = Instant::now();
+        // The client keeps its handle: only the server can end the connection.
+        let ended = tokio::time::timeout(Duration::from_secs(30), conn).await;
+        assert!(ended.is_ok(), "HTTP/2 connection still open after 30 s");
+        drop(client);
+        t.elapsed()
+    });
+    println!("idle timeout 1 s: HTTP/1.1 closed after {http1:?}, HTTP/2 after {http2:?}");
+    let slack = Duration::from_millis(250);
+    assert!(http1 + slack >= Duration::from_secs(1), "{http1:?}");
+    assert!(http2 + slack >= Duration::from_secs(1), "{http2:?}");
+}

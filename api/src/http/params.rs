@@ -57,13 +57,29 @@ impl Form {
 pub async fn read_body(req: Request, version: Version) -> Result<bytes::Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::v1(
+        .map_err(|e| body_error(&e).with_version(version))
+}
+
+/// Why a body could not be read: too large (413), too slow to arrive (408,
+/// the listener's body timeout), or broken off by the client (400).
+fn body_error(e: &axum::Error) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return ApiError::v1(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("request body is larger than {MAX_BODY_BYTES} bytes"),
-            )
-            .with_version(version)
-        })
+            );
+        }
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::v1(
+                StatusCode::REQUEST_TIMEOUT,
+                "request body not received in time",
+            );
+        }
+        cause = c.source();
+    }
+    ApiError::bad_request(format!("cannot read the request body: {e}"))
 }
 
 fn is_form(req: &Request) -> bool {
