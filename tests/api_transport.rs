@@ -485,3 +485,38 @@ fn idle_connections_close_at_the_idle_timeout_over_http1_and_http2() {
     assert!(http1 + slack >= Duration::from_secs(1), "{http1:?}");
     assert!(http2 + slack >= Duration::from_secs(1), "{http2:?}");
 }
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_at_the_request_timeout() {
+    let dir = import("blockchain-180-no-unconfirmed.db");
+    let server = Server::start(dir.path(), &["--http-request-timeout", "3"]);
+    let host = server.http.clone();
+    // Twenty pipelined requests for ~0.5 MB answers each, never read: more
+    // than the socket buffers hold, so the server's writes wait.
+    let path = "/api/v1/blocks?start=0&end=180&verbose=1";
+    let mut s = TcpStream::connect(&host).expect("connect");
+    let one = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    s.write_all(one.repeat(20).as_bytes()).expect("send");
+    std::thread::sleep(Duration::from_secs(6));
+    // Reading now drains what the buffers held, then meets the close; a
+    // server still waiting to write would send all twenty answers and keep
+    // the connection open.
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    let closed = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break "closed",
+            Ok(n) => received += n,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break "reset",
+            Err(e) => panic!("still open after {received} bytes: {e}"),
+        }
+    };
+    let mut c = TcpStream::connect(&host).expect("connect");
+    let full = get_on(&mut c, &host, path).len();
+    println!(
+        "a client that stopped reading: {closed} by the server after {received} of {} bytes",
+        20 * full
+    );
+    assert!(received < 20 * full, "every answer was sent");
+}

@@ -110,13 +110,14 @@ impl Server {
         self.child.id()
     }
 
-    /// Sends signal `name` (`TERM`, `INT`, …) to the server.
+    /// Sends signal `name` (`TERM`, `INT`, …) to the server (with the
+    /// shell's own `kill`, present on any machine).
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
+        let status = Command::new("sh")
+            .args(["-c", "kill -s \"$0\" \"$1\"", name])
             .arg(self.pid().to_string())
             .status()
-            .expect("kill runs");
+            .expect("sh runs");
         assert!(status.success(), "kill -{name} failed");
     }
 
