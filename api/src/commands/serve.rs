@@ -167,8 +167,9 @@ async fn serve(
     tls: Option<rustls::ServerConfig>,
 ) -> anyhow::Result<()> {
     let stop = stop_signal()?;
-    let http = bind(&plan.http).await?;
-    let https = bind(&plan.https).await?;
+    let limits = args.limits.limits();
+    let http = bind(&plan.http, limits.backlog)?;
+    let https = bind(&plan.https, limits.backlog)?;
     let http_addr = http.as_ref().map(|(_, a)| *a);
     let https_addr = https.as_ref().map(|(_, a)| *a);
     let mut tasks = Supervisor::new();
@@ -235,7 +236,6 @@ async fn serve(
     };
     let state = Arc::new(AppState::new(store, peer_node, config));
     let app = router(state);
-    let limits = args.limits.limits();
     println!(
         "{}",
         serde_json::json!({

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::str::FromStr;
 
 use anyhow::{anyhow, bail, Context};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 use super::ServeArgs;
 
@@ -147,16 +147,27 @@ impl Plan {
     }
 }
 
-/// Binds a planned listener.
-pub async fn bind(
+/// Binds a planned listener with room for `backlog` connections waiting
+/// to be accepted (the standard library's default, 128, drops the SYNs of
+/// a burst of clients).
+pub fn bind(
     planned: &Option<(ListenAddr, SocketAddr)>,
+    backlog: u32,
 ) -> anyhow::Result<Option<(TcpListener, SocketAddr)>> {
     let Some((given, addr)) = planned else {
         return Ok(None);
     };
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {given}"))?;
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = match addr {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        // As every server does: rebind at once after a restart.
+        socket.set_reuseaddr(true)?;
+        socket.bind(*addr)?;
+        socket.listen(backlog)
+    };
+    let listener = listen().with_context(|| format!("cannot listen on {given}"))?;
     let local = listener.local_addr()?;
     Ok(Some((listener, local)))
 }

@@ -25,6 +25,9 @@ pub struct ListenerLimits {
     /// Connections served at once; further clients wait in the listen
     /// backlog until one closes.
     pub max_connections: usize,
+    /// Connections the kernel queues before they are accepted (capped by
+    /// `net.core.somaxconn`); a burst beyond it has its SYNs dropped.
+    pub backlog: u32,
     /// Requests in progress at once on one HTTP/2 connection.
     pub max_streams: u32,
     /// Pause after an accept error that is not the client's (no free file
@@ -43,6 +46,7 @@ impl Default for ListenerLimits {
             idle_timeout: Duration::from_secs(120),
             tls_handshake_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            backlog: 1024,
             max_streams: 100,
             accept_error_pause: Duration::from_secs(1),
             drain_timeout: Duration::from_secs(30),
