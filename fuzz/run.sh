@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 fuzz=$PWD
 
-ALL_TARGETS=(sky_transaction sky_block peer_message bolt_db btc_block chain_file sky_wallet)
+ALL_TARGETS=(sky_transaction sky_block peer_message bolt_db btc_block chain_file sky_wallet amount
+  address)
 
 # Largest input per target: above the largest seed, far below what would
 # slow every run (a Skycoin transaction is at most 32 KiB on mainnet).
@@ -30,6 +31,7 @@ max_len() {
   case "$1" in
     btc_block) echo 65536 ;;
     bolt_db | sky_block | peer_message | chain_file | sky_wallet) echo 16384 ;;
+    amount | address) echo 512 ;;
     *) echo 8192 ;;
   esac
 }

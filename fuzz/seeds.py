@@ -12,8 +12,9 @@ only.
 Seeds come from: Skycoin transactions and the real 181-block chain
 (transactions, blocks, signed blocks, chain-file lines), the peer message
 bodies of the reference node, wallet files, Bitcoin-family blocks and
-transactions (with the coin selector byte of the btc_block target), and
-small BoltDB images laid out here from the chain's first blocks and its
+transactions (with the coin selector byte of the btc_block target), the
+repository's amount vectors, Bitcoin-family and Skycoin address and key
+vectors, and small BoltDB images laid out here from the chain's first blocks and its
 unconfirmed transaction (the shared data.db files are 1 MiB each, too large
 to mutate usefully).
 """
@@ -219,6 +220,63 @@ def btc_block(vectors: Path):
     return seeds
 
 
+# --- Amounts and addresses ----------------------------------------------------
+
+# Selector of the amount target: index in Currency::ALL (Sky, Btc, Ltc, Doge,
+# Bch, Bsv); the high nibble is the decimals given to the raw scanner.
+CURRENCIES = {"sky": 0, "btc": 1, "ltc": 2, "doge": 3, "bch": 4, "bsv": 5}
+
+
+def amount(repo: Path):
+    """Texts of the repository's amount vectors (coins/tests/data), each for
+    SKY (6 decimals) or BTC (8), plus the shapes daemons write."""
+    seeds = []
+    vectors = json.loads((repo / "coins/tests/data/amount_vectors.json").read_text())
+    seen = set()
+    for v in vectors:
+        coin = CURRENCIES["sky"] if v["decimals"] == 6 else CURRENCIES["btc"]
+        key = (coin, v["text"])
+        if key not in seen:
+            seen.add(key)
+            seeds.append(bytes([coin | v["decimals"] << 4]) + v["text"].encode())
+    for text in ["1e-05", "0.00001000", "21000000.00000000", "1.5E-4", "+2E+1", "LTC", "doge"]:
+        seeds.append(bytes([CURRENCIES["ltc"]]) + text.encode())
+    return seeds
+
+
+# Selector of the address target: low nibble the index in Coin::ALL (Btc,
+# Ltc, Doge, Bch, Bsv), high nibble the index in Network::ALL (Mainnet,
+# Testnet, Regtest).
+NETWORKS = {"main": 0, "test": 1, "testnet4": 1, "signet": 1, "regtest": 2}
+
+
+def address(vectors: Path):
+    family = vectors / "btc-family"
+    seeds = []
+    for name, coin in [
+        ("bitcoin-core-key_io_valid.json", COINS["bitcoin"]),
+        ("litecoin-key_io_valid.json", COINS["litecoin"]),
+    ]:
+        for text, _, meta in json.loads((family / name).read_text()):
+            seeds.append(bytes([coin | NETWORKS.get(meta.get("chain"), 0) << 4]) + text.encode())
+    for text, _, meta in json.loads((family / "dogecoin-base58_keys_valid.json").read_text()):
+        net = NETWORKS["test"] if meta.get("isTestnet") else NETWORKS["main"]
+        seeds.append(bytes([COINS["dogecoin"] | net << 4]) + text.encode())
+    by_type = json.loads((family / "address-vectors-bip_utils.json").read_text())["by_type"]
+    for kind, entries in sorted(by_type.items()):
+        for e in entries:
+            coin = COINS["bitcoincash"] if kind.startswith("bch") else COINS["bitcoin"]
+            net = NETWORKS["test"] if "Test" in e["coin_network"] else NETWORKS["main"]
+            seeds.append(bytes([coin | net << 4]) + e["address"].encode())
+    keys = json.loads((vectors / "skycoin/cipher/seed-0000.golden").read_text())["keys"]
+    for k in keys[:4]:
+        seeds.append(bytes([0]) + k["address"].encode())
+    for name in ("bitcoin-core-key_io_invalid.json", "litecoin-key_io_invalid.json"):
+        for entry in json.loads((family / name).read_text())[:20]:
+            seeds.append(bytes([0]) + entry[0].encode())
+    return seeds
+
+
 # --- BoltDB images -----------------------------------------------------------
 
 MAGIC = 0xED0CDAED
@@ -396,6 +454,8 @@ def main():
     write_seeds(out, "sky_wallet", sky_wallet(vectors))
     write_seeds(out, "btc_block", btc_block(vectors))
     write_seeds(out, "bolt_db", bolt_db(vectors, lines))
+    write_seeds(out, "amount", amount(HERE.parent))
+    write_seeds(out, "address", address(vectors))
 
 
 if __name__ == "__main__":
