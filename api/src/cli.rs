@@ -41,6 +41,9 @@ pub enum Command {
     /// Follow a Bitcoin-family daemon: deposits, confirmations, payments.
     #[command(subcommand)]
     Chain(crate::commands::chain::ChainCommand),
+    /// The matching engine's files: verify.
+    #[command(subcommand)]
+    Engine(crate::commands::engine::EngineCommand),
 }
 
 /// `skyx keys …`

@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
+/// The folder of a skyx data directory that holds the engine's journal and snapshots.
+pub const ENGINE_DIR: &str = "engine";
+
 /// Commands between snapshots unless told otherwise.
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 

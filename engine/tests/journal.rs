@@ -425,3 +425,37 @@ fn a_damaged_format_one_journal_refuses_and_stays_as_it_was() {
     assert_eq!((c.last_good_seq, c.first_seq_after), (Some(599), Some(601)));
     assert_eq!(contents(dir.path()), before);
 }
+
+#[test]
+fn the_engine_process_refuses_to_start_over_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), 1, 300, u64::MAX).unwrap();
+    let path = segments(dir.path())[0].1.clone();
+    let recs = records(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[recs[99].0 as usize + 9] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_journal_child"))
+        .arg(dir.path())
+        .arg(SEED.to_string())
+        .env("SKYX_CHILD_MAX", "400")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "it started: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    for part in [
+        path.display().to_string(),
+        format!("byte {}", recs[99].0),
+        "seq 99".into(),
+        "seq 101".into(),
+        "journal_corrupt".into(),
+    ] {
+        assert!(err.contains(&part), "{err:?} lacks {part:?}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}

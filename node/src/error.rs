@@ -54,6 +54,9 @@ pub enum NodeError {
     /// Bad input from a caller.
     #[error("{0}")]
     Invalid(String),
+    /// The block journal is damaged with acknowledged blocks behind the damage.
+    #[error("{0}")]
+    JournalCorrupt(Box<crate::store::journal::JournalCorruption>),
 }
 
 impl NodeError {
@@ -70,6 +73,7 @@ impl NodeError {
             NodeError::ChainFile(_) => "chain_file",
             NodeError::Pool(e) => e.code(),
             NodeError::Invalid(_) => "invalid_input",
+            NodeError::JournalCorrupt(_) => "journal_corrupt",
         }
     }
 }

@@ -1,4 +1,6 @@
-//! `skyx node verify`: a full re-check of a store. The database's own page
+//! `skyx node verify`: a full re-check of a store. The block journal first,
+//! read without changing it (damage there is reported and the store is not
+//! opened, since it would refuse to), then the database's own page
 //! checksums, then every stored block replayed from genesis through the
 //! validator (signatures included, on all cores), then every index compared
 //! with what the replay says it must hold.
@@ -11,6 +13,7 @@ use skyx_coins::sky::hash::Sha256;
 
 use crate::error::NodeError;
 use crate::progress::progress_bar;
+use crate::store::journal::{check_journal, JournalCheck};
 use crate::store::{block_signers, ChainStore};
 
 /// Blocks read and verified in parallel at a time.
@@ -32,9 +35,23 @@ pub struct VerifyReport {
     pub transactions_checked: u64,
     /// What is wrong, one line each (capped).
     pub problems: Vec<String>,
+    /// The block journal as it was before the store was opened.
+    pub journal: Option<JournalCheck>,
 }
 
 impl VerifyReport {
+    /// A report of a store that could not be checked, for `problem`.
+    pub fn failed(problem: String) -> VerifyReport {
+        VerifyReport {
+            ok: false,
+            height: None,
+            blocks_checked: 0,
+            transactions_checked: 0,
+            problems: vec![problem],
+            journal: None,
+        }
+    }
+
     fn problem(&mut self, p: String) {
         self.ok = false;
         if self.problems.len() < MAX_PROBLEMS {
@@ -52,6 +69,7 @@ pub fn verify_store(store: ChainStore) -> Result<(ChainStore, VerifyReport), Nod
         blocks_checked: 0,
         transactions_checked: 0,
         problems: Vec::new(),
+        journal: None,
     };
     let (store, finding) = store.check_integrity();
     if let Some(problem) = finding {
@@ -104,6 +122,24 @@ pub fn verify_store(store: ChainStore) -> Result<(ChainStore, VerifyReport), Nod
         compare_unspent(&store, &set, &mut report);
     }
     Ok((store, report))
+}
+
+/// Checks the data directory `dir`: its block journal, then the store that
+/// `open` opens (a store that does not open is a finding).
+pub fn verify_dir<E: std::fmt::Display>(
+    dir: &std::path::Path,
+    open: impl FnOnce() -> Result<ChainStore, E>,
+) -> Result<VerifyReport, NodeError> {
+    let journal = check_journal(dir)?;
+    let mut report = match &journal.corruption {
+        Some(c) => VerifyReport::failed(c.to_string()),
+        None => match open() {
+            Ok(store) => verify_store(store)?.1,
+            Err(e) => VerifyReport::failed(e.to_string()),
+        },
+    };
+    report.journal = Some(journal);
+    Ok(report)
 }
 
 fn read_checked(store: &ChainStore, seq: u64) -> Result<SignedBlock, String> {

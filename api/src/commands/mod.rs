@@ -3,6 +3,7 @@
 
 mod address;
 pub mod chain;
+pub mod engine;
 mod keys;
 pub mod node;
 mod node_run;
@@ -24,5 +25,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Openapi(args) => serve::openapi(args),
         Command::Chain(cmd) => chain::run(cmd, cli.json),
+        Command::Engine(cmd) => engine::run(cmd, cli.json),
     }
 }

@@ -12,7 +12,7 @@ use skyx_node::devnet::{generate_to_file, GenerateOptions};
 use skyx_node::import::{import_chain_file, import_reference_db, is_bolt_file, ImportOptions};
 use skyx_node::repair::{export, repair, RepairSource};
 use skyx_node::store::ChainStore;
-use skyx_node::verify::verify_store;
+use skyx_node::verify::verify_dir;
 
 use crate::output::print_json;
 
@@ -176,18 +176,11 @@ pub fn run(cmd: &NodeCommand, compact: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         NodeCommand::Verify { dir } => {
-            let report = match open_existing(&dir.data_dir) {
-                Ok(store) => verify_store(store)?.1,
-                // A store that does not even open is a finding, not a failure
-                // of the command.
-                Err(e) => skyx_node::verify::VerifyReport {
-                    ok: false,
-                    height: None,
-                    blocks_checked: 0,
-                    transactions_checked: 0,
-                    problems: vec![format!("{e:#}")],
-                },
-            };
+            // A damaged journal or a store that does not even open is a
+            // finding, not a failure of the command.
+            let report = verify_dir(&dir.data_dir, || {
+                open_existing(&dir.data_dir).map_err(|e| format!("{e:#}"))
+            })?;
             print_json(&report, compact)?;
             Ok(if report.ok {
                 ExitCode::SUCCESS
