@@ -6,6 +6,7 @@
 
 pub mod bitcoin;
 pub mod bolt;
+pub mod chain;
 pub mod chainfile;
 pub mod devnet;
 pub mod error;

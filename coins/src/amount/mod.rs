@@ -311,6 +311,11 @@ impl SignedAmount {
         })
     }
 
+    /// `units` smallest units of `currency`, below zero when negative.
+    pub const fn from_units(currency: Currency, units: i128) -> SignedAmount {
+        SignedAmount { currency, units }
+    }
+
     /// The coin.
     pub const fn currency(self) -> Currency {
         self.currency

@@ -27,6 +27,8 @@ pub enum EventKind {
     PaymentDoubleSpent,
     /// The daemon refused an own payment it had never accepted; its inputs are free again.
     PaymentRejected,
+    /// Blocks were applied up to `height` (`block_hash`); `txid` is empty.
+    NewTip,
 }
 
 /// One event.
@@ -61,6 +63,9 @@ pub struct Event {
     /// The daemon's answer, for refused payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The block, for a new tip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_hash: Option<String>,
 }
 
 impl Event {
@@ -77,6 +82,7 @@ impl Event {
             confirmations: None,
             by_txid: None,
             reason: None,
+            block_hash: None,
         }
     }
 }

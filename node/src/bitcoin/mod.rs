@@ -13,7 +13,8 @@
 //! * [`payments`] — keys, spendable outputs, building and signing payments.
 //! * [`events`] — deposit and payment events.
 //!
-//! [`Adapter`] is the chain interface: tip, deposits, unspent outputs, broadcast, events.
+//! [`Adapter`] follows one daemon into one store; [`crate::chain::bitcoin`]
+//! puts it behind the [`crate::chain::Chain`] interface every coin shares.
 
 pub mod broadcast;
 pub mod error;
@@ -229,6 +230,11 @@ impl Adapter {
         let store = Store::open(&store_path(&config.data_dir, config.params), config.params)?;
         let rpc = RpcClient::new(config.rpc.clone());
         Ok(Adapter { config, rpc, store })
+    }
+
+    /// How it was configured.
+    pub fn config(&self) -> &AdapterConfig {
+        &self.config
     }
 
     /// The RPC client.

@@ -504,6 +504,12 @@ impl Store {
                 stats.blocks += 1;
                 stats.txs += b.txs.len() as u64;
             }
+            if let Some(last) = blocks.last() {
+                let mut e = Event::new(EventKind::NewTip, "");
+                e.height = Some(last.height);
+                e.block_hash = Some(last.hash.to_string());
+                t.emit(e)?;
+            }
             stats.events = t.finish()?;
         }
         w.commit()?;
