@@ -126,8 +126,11 @@ fn bad_input_gets_the_reference_errors() {
         .form(&[("addrs", many.join(","))])
         .send()
         .expect("request");
-    assert_eq!(r.status().as_u16(), 400);
-    assert!(r.text().unwrap_or_default().contains("too many addresses"));
+    assert_v1(
+        (r.status().as_u16(), r.text().unwrap_or_default()),
+        400,
+        "400 Bad Request - too many addresses (at most 1000)",
+    );
 
     assert_v1(
         get(&s, "/api/v1/outputs", &[("addrs", "x"), ("hashes", "y")]),
@@ -226,6 +229,124 @@ fn bad_input_gets_the_reference_errors() {
     assert_eq!(get(&s, "/api/v1/health", &[]).0, 200);
 }
 
+/// 62,000 distinct three-character words of the base58 alphabet.
+fn many_short_words() -> String {
+    let alphabet: Vec<char> = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+        .chars()
+        .collect();
+    let mut words = Vec::with_capacity(62_000);
+    'all: for a in &alphabet {
+        for b in &alphabet {
+            for c in &alphabet {
+                words.push(format!("{a}{b}{c}"));
+                if words.len() == 62_000 {
+                    break 'all;
+                }
+            }
+        }
+    }
+    words.join(",")
+}
+
+/// A list over the limit is refused with the limit's message before any
+/// item is parsed, whatever the route; the figures the load script
+/// (`tests/load/list-params.sh`) reports are printed here too.
+#[test]
+fn long_lists_get_the_limit_error() {
+    let dir = import("blockchain-180.db");
+    let s = Server::start(dir.path(), &[]);
+    let words = many_short_words();
+    let body = format!("addrs={words}");
+    assert!(
+        body.len() > 240_000 && body.len() < 256 * 1024,
+        "{}",
+        body.len()
+    );
+    let post = |path: &str, body: &str| {
+        let started = std::time::Instant::now();
+        let r = client()
+            .post(s.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+            .expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        (status, text, started.elapsed())
+    };
+    for path in ["/api/v1/balance", "/api/v1/outputs", "/api/v1/transactions"] {
+        let (status, text, _) = post(path, &body);
+        assert_eq!(status, 400, "{path}: {text}");
+        assert!(
+            text.contains("too many addresses (at most 1000)"),
+            "{path}: {text}"
+        );
+    }
+    let (status, text, _) = post("/api/v1/outputs", &format!("hashes={words}"));
+    assert_v1(
+        (status, text),
+        400,
+        "400 Bad Request - too many hashes (at most 1000)",
+    );
+    let seqs: Vec<String> = (0..1001).map(|i| i.to_string()).collect();
+    let (status, text, _) = post("/api/v1/blocks", &format!("seqs={}", seqs.join(",")));
+    assert_v1(
+        (status, text),
+        400,
+        "400 Bad Request - too many seqs (at most 1000)",
+    );
+    let small = "addrs=2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjf";
+    let mut times = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    for _ in 0..5 {
+        times.0 += post("/api/v1/balance", small).2;
+        times.1 += post("/api/v1/balance", &body).2;
+    }
+    println!(
+        "refused 62,000-word list / one-address request: {:.2}",
+        times.1.as_secs_f64() / times.0.as_secs_f64()
+    );
+    assert_eq!(get(&s, "/api/v1/health", &[]).0, 200);
+}
+
+/// The v2 body's content type is checked once the route and the method
+/// matched: a wrong method is 405, a wrong content type on the right one
+/// is the reference's 415, an unknown route is 404.
+#[test]
+fn method_is_checked_before_content_type() {
+    let dir = import("blockchain-180-no-unconfirmed.db");
+    let s = Server::start(dir.path(), &[]);
+    let r = client()
+        .post(s.url("/api/v2/transactions"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 405);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["error"]["message"], "Method Not Allowed");
+    let r = client()
+        .post(s.url("/api/v2/nowhere"))
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 404);
+    for ct in ["text/plain", "application/jsonx", "Application/JSON"] {
+        let r = client()
+            .post(s.url("/api/v2/address/verify"))
+            .header("Content-Type", ct)
+            .body("{}")
+            .send()
+            .expect("request");
+        assert_eq!(r.status().as_u16(), 415, "{ct}");
+        let v: Value = r.json().expect("json");
+        assert_eq!(v["error"]["message"], "Unsupported Media Type");
+    }
+    let r = client()
+        .post(s.url("/api/v2/address/verify"))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(r#"{"address": "2THDupTBEo7UqB6dsVizkYUvkKq82Qn4gjf"}"#)
+        .send()
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 #[test]
 fn transaction_status_for_exchanges() {
     let dir = import("blockchain-180.db");
@@ -290,6 +411,28 @@ fn guards_host_check_csrf_and_loopback() {
         .send()
         .expect("request");
     assert_eq!(r.status().as_u16(), 403);
+    let v: Value = r.json().expect("json");
+    assert_eq!(v["error"]["message"], "invalid CSRF token");
+    // The reference's texts for a forged token and a malformed one, in the
+    // v1 text format.
+    let csrf_post = |token: &str| {
+        let r = client()
+            .post(s.url("/api/v1/resendUnconfirmedTxns"))
+            .header("X-CSRF-Token", token)
+            .send()
+            .expect("request");
+        (r.status().as_u16(), r.text().unwrap_or_default())
+    };
+    assert_v1(
+        csrf_post("YXNkc2Fkcw.YXNkc2Fkcw"),
+        403,
+        "403 Forbidden - invalid CSRF token signature",
+    );
+    assert_v1(
+        csrf_post("xcasadsadsa"),
+        403,
+        "403 Forbidden - invalid CSRF token",
+    );
     let token: Value = client()
         .get(s.url("/api/v1/csrf"))
         .send()

@@ -226,6 +226,30 @@ impl ChainStore {
         Ok(out)
     }
 
+    /// At most `limit` unconfirmed transactions in txid order, starting
+    /// after `after` (from the first when `None`): a reader that walks a
+    /// large pool a page at a time never holds all of it.
+    pub fn unconfirmed_page(
+        &self,
+        after: Option<&Sha256>,
+        limit: usize,
+    ) -> Result<Vec<UnconfirmedTxn>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let t = r.open_table(UNCONFIRMED)?;
+        let mut out = Vec::new();
+        let range = match after {
+            Some(a) => {
+                t.range::<&[u8; 32]>((std::ops::Bound::Excluded(&a.0), std::ops::Bound::Unbounded))?
+            }
+            None => t.iter()?,
+        };
+        for entry in range.take(limit) {
+            let (_, v) = entry?;
+            out.push(decode_record(v.value())?);
+        }
+        Ok(out)
+    }
+
     /// One unconfirmed transaction by id.
     pub fn unconfirmed_txn(&self, txid: &Sha256) -> Result<Option<UnconfirmedTxn>, NodeError> {
         let r = self.db_handle().begin_read()?;

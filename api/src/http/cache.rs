@@ -7,8 +7,9 @@
 //! carries the store's [generation](skyx_node::store::ChainStore::generation)
 //! read before the answer was computed; a new block or a pool change moves
 //! the generation on, and every older entry is then ignored (and evicted as
-//! the cache fills). Only successful GET answers are kept; the size is
-//! bounded in bytes (`skyx serve --response-cache-mb`, 0 turns it off).
+//! the cache fills). Only successful GET answers are kept, and never a
+//! [streamed](super::stream) one; the size is bounded in bytes
+//! (`skyx serve --response-cache-mb`, 0 turns it off).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -206,12 +207,17 @@ pub async fn layer(State(state): State<SharedState>, req: Request, next: Next) -
         return r;
     }
     let response = next.run(req).await;
-    if response.status() != StatusCode::OK {
+    if response.status() != StatusCode::OK
+        || response
+            .extensions()
+            .get::<super::stream::Streamed>()
+            .is_some()
+    {
         return response;
     }
     let (parts, body) = response.into_parts();
-    // Handlers build their bodies in memory, so collecting cannot exceed
-    // what was already allocated.
+    // Bodies that are not streamed were built in memory, so collecting
+    // cannot exceed what was already allocated.
     match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => {
             state.cache.put(&uri, generation, &parts.headers, &bytes);

@@ -10,6 +10,7 @@
 //!   OpenAPI document and Swagger UI.
 
 pub mod cache;
+pub mod csrf;
 pub mod distribution;
 pub mod droplet;
 pub mod error;
@@ -20,6 +21,9 @@ pub mod openapi;
 pub mod params;
 pub mod server;
 pub mod state;
+pub mod stream;
+#[cfg(test)]
+mod stream_goldens;
 pub mod v1;
 pub mod v2;
 

@@ -2,7 +2,7 @@
 //! first, then the query string), Go's `strconv.ParseBool`, comma-separated
 //! lists with de-duplication, and the reference's hex and address errors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, Method, StatusCode};
@@ -133,10 +133,27 @@ pub fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
+/// Whether a `Content-Type` is JSON as the reference accepts it
+/// (`isContentTypeJSON`): `application/json`, optionally followed by
+/// `;` and parameters.
+pub fn is_json_content_type(value: &str) -> bool {
+    value == "application/json" || value.starts_with("application/json;")
+}
+
 impl<T: DeserializeOwned> FromRequest<SharedState> for JsonV2<T> {
     type Rejection = ApiError;
 
+    /// Refuses any other content type with the reference's 415
+    /// (`ContentTypeJSONRequired`), before the body is read.
     async fn from_request(req: Request, _state: &SharedState) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json_content_type);
+        if !json {
+            return Err(ApiError::v2(StatusCode::UNSUPPORTED_MEDIA_TYPE, ""));
+        }
         json_body(req, Version::V2).await.map(JsonV2)
     }
 }
@@ -193,15 +210,22 @@ pub fn go_quote(s: &str) -> String {
 }
 
 /// Splits on commas and whitespace, dropping empties and duplicates
-/// (`splitCommaString`).
-pub fn split_comma(s: &str) -> Vec<&str> {
+/// (`splitCommaString`), in linear time; gives up as soon as more than
+/// `max` distinct items are seen, before any of them is parsed, so a
+/// refused list costs one pass over its text. The error carries `max`.
+pub fn split_comma_at_most(s: &str, max: usize) -> Result<Vec<&str>, usize> {
+    let mut seen: HashSet<&str> = HashSet::new();
     let mut out: Vec<&str> = Vec::new();
     for w in s.split(|c: char| c == ',' || c.is_whitespace()) {
-        if !w.is_empty() && !out.contains(&w) {
-            out.push(w);
+        if w.is_empty() || !seen.insert(w) {
+            continue;
         }
+        if out.len() == max {
+            return Err(max);
+        }
+        out.push(w);
     }
-    out
+    Ok(out)
 }
 
 /// Go's `%#U` of a character.
@@ -258,24 +282,22 @@ pub fn parse_address(s: &str) -> Result<Address, String> {
     s.parse::<Address>().map_err(|e| e.to_string())
 }
 
-/// `parseAddressesFromStr`: a comma-separated address list.
+/// `parseAddressesFromStr`: a comma-separated address list of at most
+/// [`MAX_LIST_ITEMS`] addresses (counted before any is decoded).
 pub fn parse_addresses(s: &str) -> Result<Vec<Address>, String> {
-    let words = split_comma(s);
-    if words.len() > MAX_LIST_ITEMS {
-        return Err(format!("too many addresses (at most {MAX_LIST_ITEMS})"));
-    }
+    let words = split_comma_at_most(s, MAX_LIST_ITEMS)
+        .map_err(|max| format!("too many addresses (at most {max})"))?;
     words
         .into_iter()
         .map(|w| parse_address(w).map_err(|e| format!("address {} is invalid: {e}", go_quote(w))))
         .collect()
 }
 
-/// `parseHashesFromStr`: a comma-separated hash list.
+/// `parseHashesFromStr`: a comma-separated hash list of at most
+/// [`MAX_LIST_ITEMS`] hashes (counted before any is decoded).
 pub fn parse_hashes(s: &str) -> Result<Vec<Sha256>, String> {
-    let words = split_comma(s);
-    if words.len() > MAX_LIST_ITEMS {
-        return Err(format!("too many hashes (at most {MAX_LIST_ITEMS})"));
-    }
+    let words = split_comma_at_most(s, MAX_LIST_ITEMS)
+        .map_err(|max| format!("too many hashes (at most {max})"))?;
     words
         .into_iter()
         .map(|w| {
@@ -310,8 +332,36 @@ mod tests {
     }
 
     #[test]
+    fn long_lists_are_refused_after_one_pass() {
+        // 62,000 distinct three-character words: the shape that once took
+        // seconds of duplicate checks.
+        let words: Vec<String> = (0..62_000).map(|i| format!("{i:03x}")).collect();
+        let text = words.join(",");
+        assert_eq!(split_comma_at_most(&text, 1000), Err(1000));
+        assert_eq!(
+            parse_addresses(&text).unwrap_err(),
+            "too many addresses (at most 1000)"
+        );
+        assert_eq!(
+            parse_hashes(&text).unwrap_err(),
+            "too many hashes (at most 1000)"
+        );
+        // Repeats count once: 5,000 copies of one word are one item.
+        let same = vec!["abc"; 5000].join(",");
+        assert_eq!(split_comma_at_most(&same, 1000), Ok(vec!["abc"]));
+        let exactly: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+        assert_eq!(
+            split_comma_at_most(&exactly.join(" "), 1000).map(|v| v.len()),
+            Ok(1000)
+        );
+    }
+
+    #[test]
     fn lists_split_and_dedupe() {
-        assert_eq!(split_comma("a,b, a,,c"), vec!["a", "b", "c"]);
+        assert_eq!(
+            split_comma_at_most("a,b, a,,c\u{a0}d", 10),
+            Ok(vec!["a", "b", "c", "d"])
+        );
         let f = Form::parse(Some("a=1&b=2"), Some(b"a=3"));
         assert_eq!(f.get("a"), "3");
         assert_eq!(f.get("b"), "2");

@@ -1,17 +1,26 @@
 //! What every handler shares: the store, the peer node, the server's
-//! settings, the CSRF tokens, the metrics and a per-head cache of the
-//! figures that need the whole unspent set (rich list, supply, counts).
+//! settings, the CSRF signing key, the metrics and a per-head cache of the
+//! figures that need the whole unspent set (rich list, supply, counts,
+//! the order of `/outputs`).
+//!
+//! Those figures are computed at most once per head block: the first
+//! request after a new block starts the computation on the blocking pool,
+//! and every request that arrives meanwhile waits for that one result.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use skyx_coins::sky::address::Address;
+use skyx_coins::sky::block::BlockHeader;
 use skyx_coins::sky::hash::Sha256;
 use skyx_node::p2p::PeerNode;
 use skyx_node::store::ChainStore;
+use tokio::sync::OnceCell;
 
 use super::cache::ResponseCache;
+use super::csrf::CsrfKey;
 use super::error::ApiError;
 use super::metrics::Metrics;
 
@@ -45,12 +54,41 @@ pub struct ApiConfig {
     pub response_cache_bytes: u64,
 }
 
+/// One rich-list row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RichRow {
+    /// The address.
+    pub address: Address,
+    /// Its confirmed coins (droplets, more than 0).
+    pub coins: u64,
+    /// A locked distribution address.
+    pub locked: bool,
+    /// A distribution address.
+    pub distribution: bool,
+}
+
 /// Figures computed once per head from the whole unspent set.
 #[derive(Debug, Clone, Default)]
 pub struct UnspentFigures {
     /// Confirmed coins and hours (at the head time) per address.
     pub balances: HashMap<Address, (u64, u64)>,
+    /// Every address holding coins, in rich-list order: most coins first,
+    /// then locked addresses first, then by address bytes.
+    pub rich: Vec<RichRow>,
+    /// Every unspent output as (creation time, id), newest first, then by
+    /// id: the order of `/outputs`.
+    pub by_time: Vec<(u64, Sha256)>,
+    /// Coin hours held outside the locked distribution addresses.
+    pub hours_unlocked: u64,
+    /// Coin hours held outside every distribution address.
+    pub hours_outside_distribution: u64,
 }
+
+/// The one computation of the figures for one head.
+type FiguresCell = Arc<OnceCell<Arc<UnspentFigures>>>;
+
+/// Outputs read from the store per page while the figures are computed.
+const FIGURES_PAGE: usize = 4096;
 
 /// Server state.
 pub struct AppState {
@@ -64,14 +102,18 @@ pub struct AppState {
     pub started: Instant,
     /// The same, as Unix seconds.
     pub started_unix: i64,
-    /// Issued CSRF tokens and when they expire.
-    pub csrf_tokens: Mutex<HashMap<String, Instant>>,
+    /// Signs and checks CSRF tokens.
+    pub csrf: CsrfKey,
     /// Request counters and latencies.
     pub metrics: Metrics,
     /// Answers of the read-only routes at the current store generation.
     pub cache: ResponseCache,
-    figures: Mutex<Option<(Sha256, Arc<UnspentFigures>)>>,
+    /// Bytes of the first and of each later piece of a streamed answer.
+    pub stream_pieces: (usize, usize),
+    figures: Mutex<Option<(Sha256, FiguresCell)>>,
+    figures_computed: AtomicU64,
     distribution_set: HashSet<Address>,
+    locked_set: HashSet<Address>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -95,11 +137,11 @@ impl AppState {
         peers: Option<Arc<PeerNode>>,
         config: ApiConfig,
     ) -> AppState {
-        let distribution_set = config
-            .distribution
-            .iter()
-            .filter_map(|a| a.parse().ok())
-            .collect();
+        let parse = |list: &[String]| -> HashSet<Address> {
+            list.iter().filter_map(|a| a.parse().ok()).collect()
+        };
+        let distribution_set = parse(&config.distribution);
+        let locked_set = parse(config.distribution.get(config.unlocked..).unwrap_or(&[]));
         let cache = ResponseCache::new(config.response_cache_bytes);
         AppState {
             store,
@@ -110,11 +152,14 @@ impl AppState {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
-            csrf_tokens: Mutex::new(HashMap::new()),
+            csrf: CsrfKey::random(),
             metrics: Metrics::default(),
             cache,
+            stream_pieces: (super::stream::FIRST_PIECE, super::stream::PIECE),
             figures: Mutex::new(None),
+            figures_computed: AtomicU64::new(0),
             distribution_set,
+            locked_set,
         }
     }
 
@@ -125,36 +170,97 @@ impl AppState {
 
     /// Whether `a` is a locked distribution address.
     pub fn is_locked(&self, a: &Address) -> bool {
-        let s = a.to_string();
-        self.config
-            .distribution
-            .iter()
-            .skip(self.config.unlocked)
-            .any(|d| *d == s)
+        self.locked_set.contains(a)
     }
 
-    /// The per-head figures, computed on first use after each new head.
-    pub fn figures(&self) -> Result<Arc<UnspentFigures>, ApiError> {
-        let head = self
-            .store
-            .head()
-            .header
-            .ok_or_else(|| ApiError::internal("the chain is empty"))?;
+    /// The figures of the current head: computed on the blocking pool by
+    /// the first caller after each new head, shared with every caller that
+    /// comes while it runs and after.
+    pub async fn figures(self: &Arc<Self>) -> Result<Arc<UnspentFigures>, ApiError> {
+        let head = super::v1::head(self)?;
         let hash = head.hash();
-        if let Some((h, f)) = lock(&self.figures).as_ref() {
-            if *h == hash {
-                return Ok(f.clone());
+        let cell = {
+            let mut slot = lock(&self.figures);
+            match slot.as_ref() {
+                Some((h, cell)) if *h == hash => cell.clone(),
+                _ => {
+                    let cell = FiguresCell::default();
+                    *slot = Some((hash, cell.clone()));
+                    cell
+                }
+            }
+        };
+        let figures = cell
+            .get_or_try_init(|| {
+                let s = self.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || s.compute_figures(&head))
+                        .await
+                        .map_err(|e| ApiError::internal(format!("figures task failed: {e}")))?
+                }
+            })
+            .await?;
+        Ok(figures.clone())
+    }
+
+    /// How many times the figures were computed (one per head reached by a
+    /// request, however many requests there were).
+    pub fn figures_computed(&self) -> u64 {
+        self.figures_computed.load(Ordering::Relaxed)
+    }
+
+    fn compute_figures(&self, head: &BlockHeader) -> Result<Arc<UnspentFigures>, ApiError> {
+        self.figures_computed.fetch_add(1, Ordering::Relaxed);
+        let mut balances: HashMap<Address, (u64, u64)> = HashMap::new();
+        let mut by_time = Vec::new();
+        let mut after: Option<Sha256> = None;
+        loop {
+            let page = self.store.unspent_page(after.as_ref(), FIGURES_PAGE)?;
+            for ux in &page {
+                let e = balances.entry(ux.body.address).or_insert((0, 0));
+                e.0 = e.0.saturating_add(ux.body.coins);
+                e.1 = e.1.saturating_add(ux.coin_hours(head.time).unwrap_or(0));
+                by_time.push((ux.head.time, ux.hash()));
+            }
+            match page.last() {
+                Some(last) if page.len() == FIGURES_PAGE => after = Some(last.hash()),
+                _ => break,
             }
         }
-        let mut balances: HashMap<Address, (u64, u64)> = HashMap::new();
-        for ux in self.store.all_unspent()? {
-            let e = balances.entry(ux.body.address).or_insert((0, 0));
-            e.0 = e.0.saturating_add(ux.body.coins);
-            e.1 = e.1.saturating_add(ux.coin_hours(head.time).unwrap_or(0));
+        by_time.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
+        let mut rich: Vec<RichRow> = balances
+            .iter()
+            .filter(|(_, (coins, _))| *coins > 0)
+            .map(|(a, (coins, _))| RichRow {
+                address: *a,
+                coins: *coins,
+                locked: self.is_locked(a),
+                distribution: self.is_distribution(a),
+            })
+            .collect();
+        rich.sort_unstable_by(|a, b| {
+            b.coins
+                .cmp(&a.coins)
+                .then_with(|| b.locked.cmp(&a.locked))
+                .then_with(|| a.address.to_bytes().cmp(&b.address.to_bytes()))
+        });
+        let (mut hours_unlocked, mut hours_outside_distribution) = (0u64, 0u64);
+        for (a, (_, h)) in &balances {
+            if self.is_locked(a) {
+                continue;
+            }
+            hours_unlocked = hours_unlocked.saturating_add(*h);
+            if !self.is_distribution(a) {
+                hours_outside_distribution = hours_outside_distribution.saturating_add(*h);
+            }
         }
-        let figures = Arc::new(UnspentFigures { balances });
-        *lock(&self.figures) = Some((hash, figures.clone()));
-        Ok(figures)
+        Ok(Arc::new(UnspentFigures {
+            balances,
+            rich,
+            by_time,
+            hours_unlocked,
+            hours_outside_distribution,
+        }))
     }
 
     /// Connected peers' addresses as text.

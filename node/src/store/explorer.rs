@@ -93,6 +93,31 @@ impl ChainStore {
             .collect()
     }
 
+    /// At most `limit` unspent outputs in id order, starting after `after`
+    /// (from the first when `None`): the whole set a page at a time.
+    pub fn unspent_page(
+        &self,
+        after: Option<&Sha256>,
+        limit: usize,
+    ) -> Result<Vec<UxOut>, NodeError> {
+        let r = self.db_handle().begin_read()?;
+        let t = r.open_table(UNSPENT)?;
+        let range = match after {
+            Some(a) => {
+                t.range::<&[u8; 32]>((std::ops::Bound::Excluded(&a.0), std::ops::Bound::Unbounded))?
+            }
+            None => t.iter()?,
+        };
+        let mut out = Vec::new();
+        for entry in range.take(limit) {
+            let (k, v) = entry?;
+            out.push(decode_exact(split_unspent(v.value()).0).map_err(|e| {
+                NodeError::Damaged(format!("unspent output {}: {e}", Sha256(*k.value())))
+            })?);
+        }
+        Ok(out)
+    }
+
     /// A page of every confirmed transaction in chain order (or newest
     /// first), skipping `offset`. Blocks before the page are skipped by
     /// their transaction count without being decoded.
@@ -147,5 +172,74 @@ impl ChainStore {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devnet::{chain_spec, generate_blocks, GenerateOptions};
+    use crate::mempool::UnconfirmedTxn;
+
+    /// Walks pages of `size` until one comes back short.
+    fn walk<T>(
+        size: usize,
+        mut page: impl FnMut(Option<&Sha256>) -> Vec<T>,
+        id: impl Fn(&T) -> Sha256,
+    ) -> Vec<T> {
+        let mut all: Vec<T> = Vec::new();
+        loop {
+            let after = all.last().map(&id);
+            let next = page(after.as_ref());
+            let done = next.len() < size;
+            all.extend(next);
+            if done {
+                return all;
+            }
+        }
+    }
+
+    #[test]
+    fn pages_cover_the_unspent_set_and_the_pool_once_in_id_order() {
+        let opts = GenerateOptions {
+            blocks: 8,
+            txs_per_block: 4,
+            seed: "paged-reads".into(),
+            ..GenerateOptions::default()
+        };
+        let blocks = generate_blocks(&opts).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = ChainStore::open(dir.path(), Some(&chain_spec(&opts).unwrap())).unwrap();
+        for b in &blocks {
+            store.apply_block(b).unwrap();
+        }
+        let whole = store.all_unspent().unwrap();
+        assert!(whole.len() > 10);
+        for size in [1, 3, whole.len(), whole.len() + 5] {
+            let paged = walk(size, |a| store.unspent_page(a, size).unwrap(), UxOut::hash);
+            assert_eq!(paged, whole, "pages of {size}");
+        }
+        // Pool records are stored as given: any transactions will do.
+        for b in blocks.iter().skip(1).take(3) {
+            for (i, t) in b.block.body.transactions.iter().enumerate() {
+                store
+                    .put_unconfirmed(&UnconfirmedTxn {
+                        txn: t.clone(),
+                        received: i as i64,
+                        ..UnconfirmedTxn::default()
+                    })
+                    .unwrap();
+            }
+        }
+        let pool = store.unconfirmed().unwrap();
+        assert!(pool.len() > 5, "{}", pool.len());
+        for size in [1, 5, 12, 40] {
+            let paged = walk(
+                size,
+                |a| store.unconfirmed_page(a, size).unwrap(),
+                |u| u.txn.hash(),
+            );
+            assert_eq!(paged, pool, "pool pages of {size}");
+        }
     }
 }

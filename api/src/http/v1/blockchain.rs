@@ -1,13 +1,15 @@
 //! Blocks and chain state: `/blockchain/metadata`, `/blockchain/progress`,
 //! `/block`, `/blocks`, `/last_blocks`.
 
+use std::collections::HashSet;
+
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use skyx_coins::sky::block::Block;
 use skyx_coins::sky::uxout::UxOut;
 
-use super::{blocking, head, inline};
+use super::{blocking, head};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::block::{body_size, BlockJson, BlockVerboseJson, Blocks, Body, Header};
 use crate::http::json::misc::{Metadata, PeerHeight, Progress};
@@ -15,6 +17,7 @@ use crate::http::json::transaction::TransactionVerbose;
 use crate::http::json::Json;
 use crate::http::params::{bool_flag, parse_sha256, parse_u64, Form};
 use crate::http::state::{AppState, SharedState};
+use crate::http::stream::{self, close_object, write_key, ArrayWriter, Producer};
 
 /// Chain metadata.
 pub fn metadata(s: &AppState) -> ApiResult<Metadata> {
@@ -190,7 +193,8 @@ pub enum BlockSelection {
     Seqs(Vec<u64>),
 }
 
-/// The reference's checks of `/blocks` parameters.
+/// The reference's checks of `/blocks` parameters (`blocksHandler`), with
+/// the count of `seqs` checked before any is parsed.
 pub fn parse_block_selection(form: &Form) -> ApiResult<BlockSelection> {
     let (start, end, seqs) = (form.get("start"), form.get("end"), form.get("seqs"));
     if !seqs.is_empty() && (!start.is_empty() || !end.is_empty()) {
@@ -204,19 +208,22 @@ pub fn parse_block_selection(form: &Form) -> ApiResult<BlockSelection> {
         ));
     }
     if !seqs.is_empty() {
-        let parts: Vec<&str> = seqs.split(',').collect();
-        if parts.len() > crate::http::params::MAX_LIST_ITEMS {
-            return Err(ApiError::bad_request("too many seqs"));
+        let max = crate::http::params::MAX_LIST_ITEMS;
+        if seqs.split(',').nth(max).is_some() {
+            return Err(ApiError::bad_request(format!(
+                "too many seqs (at most {max})"
+            )));
         }
-        let mut out: Vec<u64> = Vec::with_capacity(parts.len());
-        for (i, p) in parts.iter().enumerate() {
+        let mut out: Vec<u64> = Vec::new();
+        let mut seen: HashSet<u64> = HashSet::new();
+        for (i, p) in seqs.split(',').enumerate() {
             let x = parse_u64(p).ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "Invalid sequence {} at seqs[{i}]",
                     crate::http::params::go_quote(p)
                 ))
             })?;
-            if out.contains(&x) {
+            if !seen.insert(x) {
                 return Err(ApiError::bad_request(format!(
                     "Duplicate sequence {x} at seqs[{i}]"
                 )));
@@ -242,58 +249,97 @@ pub fn parse_block_selection(form: &Form) -> ApiResult<BlockSelection> {
     ))
 }
 
-/// Most blocks one `/blocks` or `/last_blocks` answer holds.
-pub const MAX_BLOCKS: u64 = 1000;
-
-/// The blocks selected.
-pub fn select_blocks(s: &AppState, sel: &BlockSelection) -> ApiResult<Vec<Block>> {
-    let mut out = Vec::new();
-    match sel {
-        BlockSelection::Range(start, end) => {
-            let top = head(s)?.bk_seq;
-            let end = (*end).min(top);
-            if *start > end {
-                return Ok(out);
-            }
-            if end - start >= MAX_BLOCKS {
-                return Err(ApiError::bad_request(format!(
-                    "at most {MAX_BLOCKS} blocks per request"
-                )));
-            }
-            for seq in *start..=end {
-                if let Some(b) = s.store.block_by_seq(seq)? {
-                    out.push(b.block);
-                }
-            }
-        }
-        BlockSelection::Seqs(seqs) => {
-            for seq in seqs {
-                let b = s.store.block_by_seq(*seq)?.ok_or_else(|| {
-                    ApiError::v1(
-                        axum::http::StatusCode::NOT_FOUND,
-                        format!("block does not exist seq={seq}"),
-                    )
-                })?;
-                out.push(b.block);
-            }
-        }
-    }
-    Ok(out)
+/// The answer of `/blocks` and `/last_blocks`, `{"blocks": [...]}`, written
+/// a few blocks at a time.
+pub struct BlockList {
+    /// Seqs still to write, in order.
+    seqs: BlockSeqs,
+    verbose: bool,
+    array: Option<ArrayWriter>,
 }
 
-fn blocks_value(s: &AppState, blocks: &[Block], verbose: bool) -> ApiResult<serde_json::Value> {
-    let v = if verbose {
-        let list = blocks
-            .iter()
-            .map(|b| block_verbose(s, b))
-            .collect::<ApiResult<Vec<_>>>()?;
-        serde_json::to_value(Blocks { blocks: list })
-    } else {
-        serde_json::to_value(Blocks {
-            blocks: blocks.iter().map(BlockJson::new).collect::<Vec<_>>(),
+/// The seqs a [`BlockList`] walks.
+enum BlockSeqs {
+    /// `next..=last`, empty once `next > last`.
+    Range { next: u64, last: u64 },
+    /// Listed seqs (all known to exist).
+    Listed(std::vec::IntoIter<u64>),
+}
+
+impl BlockSeqs {
+    fn next(&mut self) -> Option<u64> {
+        match self {
+            BlockSeqs::Range { next, last } => {
+                if *next > *last {
+                    return None;
+                }
+                let seq = *next;
+                // `seq <= last <= head`, far below u64::MAX.
+                *next = seq.saturating_add(1);
+                Some(seq)
+            }
+            BlockSeqs::Listed(it) => it.next(),
+        }
+    }
+}
+
+impl BlockList {
+    /// The blocks `sel` selects, up to the current head. Listed seqs must
+    /// all exist (the reference's 404 names the first missing one).
+    pub fn new(s: &AppState, sel: BlockSelection, verbose: bool) -> ApiResult<BlockList> {
+        let seqs = match sel {
+            BlockSelection::Range(start, end) => BlockSeqs::Range {
+                next: start,
+                last: end.min(head(s)?.bk_seq),
+            },
+            BlockSelection::Seqs(seqs) => {
+                for seq in &seqs {
+                    if s.store.block_hash(*seq)?.is_none() {
+                        return Err(ApiError::v1(
+                            axum::http::StatusCode::NOT_FOUND,
+                            format!("block does not exist seq={seq}"),
+                        ));
+                    }
+                }
+                BlockSeqs::Listed(seqs.into_iter())
+            }
+        };
+        Ok(BlockList {
+            seqs,
+            verbose,
+            array: None,
         })
-    };
-    v.map_err(|e| ApiError::internal(e.to_string()))
+    }
+}
+
+impl Producer for BlockList {
+    fn fill(&mut self, s: &AppState, out: &mut Vec<u8>, budget: usize) -> ApiResult<bool> {
+        let array = match self.array.as_mut() {
+            Some(a) => a,
+            None => {
+                out.push(b'{');
+                write_key(out, "blocks", 1, true);
+                self.array.insert(ArrayWriter::open(out, 2))
+            }
+        };
+        while out.len() < budget {
+            let Some(seq) = self.seqs.next() else {
+                array.close(out);
+                close_object(out, 0);
+                return Ok(false);
+            };
+            let b = s
+                .store
+                .block_by_seq(seq)?
+                .ok_or_else(|| ApiError::internal(format!("block {seq} is missing")))?;
+            if self.verbose {
+                array.item(out, &block_verbose(s, &b.block)?)?;
+            } else {
+                array.item(out, &BlockJson::new(&b.block))?;
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// `GET|POST /api/v1/blocks`
@@ -309,11 +355,8 @@ fn blocks_value(s: &AppState, blocks: &[Block], verbose: bool) -> ApiResult<serd
 pub async fn blocks_handler(State(s): State<SharedState>, form: Form) -> ApiResult<Response> {
     let verbose = bool_flag(&form, "verbose")?;
     let sel = parse_block_selection(&form)?;
-    let v = inline(&s, move |s| {
-        let blocks = select_blocks(s, &sel)?;
-        blocks_value(s, &blocks, verbose)
-    })?;
-    Ok(Json(v).into_response())
+    let list = blocking(&s, move |s| BlockList::new(s, sel, verbose)).await?;
+    stream::respond(&s, list).await
 }
 
 /// `GET /api/v1/last_blocks`
@@ -331,16 +374,16 @@ pub async fn last_blocks_handler(State(s): State<SharedState>, form: Form) -> Ap
             crate::http::params::go_quote(num)
         ))
     })?;
-    let v = blocking(&s, move |s| {
+    let list = blocking(&s, move |s| {
         let top = head(s)?.bk_seq;
-        let n = n.min(MAX_BLOCKS).min(top + 1);
-        let blocks = if n == 0 {
-            Vec::new()
+        let sel = if n == 0 {
+            // Nothing: an empty range.
+            BlockSelection::Range(1, 0)
         } else {
-            select_blocks(s, &BlockSelection::Range(top + 1 - n, top))?
+            BlockSelection::Range((top + 1).saturating_sub(n), top)
         };
-        blocks_value(s, &blocks, verbose)
+        BlockList::new(s, sel, verbose)
     })
     .await?;
-    Ok(Json(v).into_response())
+    stream::respond(&s, list).await
 }

@@ -8,6 +8,7 @@ pub mod outputs;
 pub mod skyx;
 pub mod status;
 pub mod transaction;
+pub mod txwalk;
 
 use super::error::{ApiError, ApiResult};
 use super::state::{AppState, SharedState};
@@ -22,17 +23,6 @@ where
     tokio::task::spawn_blocking(move || f(&s))
         .await
         .map_err(|e| ApiError::internal(format!("request task failed: {e}")))?
-}
-
-/// Runs store work on the request's own task: for the hot lookups (one
-/// transaction, a few addresses' outputs, a handful of blocks) that take
-/// well under a millisecond, where handing off to the blocking pool costs
-/// more than the work.
-pub fn inline<T, F>(state: &SharedState, f: F) -> ApiResult<T>
-where
-    F: FnOnce(&AppState) -> ApiResult<T>,
-{
-    f(state)
 }
 
 /// The head block's header, or a 500 when the store is empty.

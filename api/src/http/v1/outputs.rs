@@ -1,13 +1,16 @@
 //! Outputs and balances: `/outputs`, `/balance`, `/uxout`, `/address_uxouts`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use axum::extract::State;
+use axum::response::Response;
 use skyx_coins::sky::address::Address;
+use skyx_coins::sky::block::BlockHeader;
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::uxout::{UxBody, UxOut};
 
-use super::{blocking, head, inline};
+use super::{blocking, head};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::block::Header;
 use crate::http::json::output::{
@@ -15,7 +18,8 @@ use crate::http::json::output::{
 };
 use crate::http::json::Json;
 use crate::http::params::{parse_address, parse_addresses, parse_hashes, parse_sha256, Form};
-use crate::http::state::{AppState, SharedState};
+use crate::http::state::{AppState, SharedState, UnspentFigures};
+use crate::http::stream::{self, close_object, write_key, write_nested, ArrayWriter, Producer};
 
 /// Which outputs `/outputs` shows.
 #[derive(Debug, Clone)]
@@ -49,6 +53,47 @@ pub fn pool_effects(s: &AppState) -> ApiResult<(Vec<UxOut>, Vec<UxOut>)> {
     Ok((outgoing, incoming))
 }
 
+/// Unspent outputs looked up per page while `/outputs` is written.
+const OUTPUTS_PAGE: usize = 512;
+
+/// The head outputs `/outputs` lists, as (creation time, id) in its order.
+enum OutputKeys {
+    /// Every unspent output, from the per-head figures.
+    All(Arc<UnspentFigures>),
+    /// Gathered for this request.
+    Own(Vec<(u64, Sha256)>),
+}
+
+impl OutputKeys {
+    fn keys(&self) -> &[(u64, Sha256)] {
+        match self {
+            OutputKeys::All(f) => &f.by_time,
+            OutputKeys::Own(v) => v,
+        }
+    }
+}
+
+/// Where an [`OutputsAnswer`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Start,
+    Head,
+    Rest,
+}
+
+/// The answer of `/outputs`: the head header, then the head outputs read
+/// a page at a time in order, then the pool's effects on them.
+pub struct OutputsAnswer {
+    head: BlockHeader,
+    keys: OutputKeys,
+    next: usize,
+    outgoing: Vec<UxOut>,
+    incoming: Vec<UxOut>,
+    stage: Stage,
+    array: Option<ArrayWriter>,
+}
+
+/// Sorts outputs as `/outputs` lists them: newest first, then by id.
 fn sort_outputs(v: &mut [UxOut]) {
     v.sort_by(|a, b| {
         b.head
@@ -58,38 +103,121 @@ fn sort_outputs(v: &mut [UxOut]) {
     });
 }
 
-/// `/outputs` for a filter.
-pub fn outputs(s: &AppState, filter: &OutputFilter) -> ApiResult<OutputsSummary> {
-    let h = head(s)?;
-    let (mut outgoing, mut incoming) = pool_effects(s)?;
-    let mut head_outputs = match filter {
-        OutputFilter::All => s.store.all_unspent()?,
-        OutputFilter::Addresses(addrs) => {
-            let mut v = Vec::new();
-            for a in addrs {
-                v.extend(s.store.address_unspent(a)?);
+impl OutputsAnswer {
+    /// The outputs `filter` selects (`figures` must be the current
+    /// figures for [`OutputFilter::All`]).
+    pub fn new(
+        s: &AppState,
+        filter: &OutputFilter,
+        figures: Option<Arc<UnspentFigures>>,
+    ) -> ApiResult<OutputsAnswer> {
+        let h = head(s)?;
+        let (mut outgoing, mut incoming) = pool_effects(s)?;
+        let keys = match (filter, figures) {
+            (OutputFilter::All, Some(f)) => OutputKeys::All(f),
+            (OutputFilter::All, None) => {
+                return Err(ApiError::internal("unspent figures are missing"))
             }
-            v
+            (OutputFilter::Addresses(addrs), _) => {
+                let mut keys = Vec::new();
+                for a in addrs {
+                    keys.extend(
+                        s.store
+                            .address_unspent(a)?
+                            .iter()
+                            .map(|u| (u.head.time, u.hash())),
+                    );
+                }
+                keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
+                OutputKeys::Own(keys)
+            }
+            (OutputFilter::Hashes(ids), _) => {
+                let mut keys: Vec<(u64, Sha256)> = s
+                    .store
+                    .unspents(ids)?
+                    .into_iter()
+                    .flatten()
+                    .map(|u| (u.head.time, u.hash()))
+                    .collect();
+                keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
+                OutputKeys::Own(keys)
+            }
+        };
+        let keep = |ux: &UxOut| match filter {
+            OutputFilter::All => true,
+            OutputFilter::Addresses(a) => a.contains(&ux.body.address),
+            OutputFilter::Hashes(ids) => ids.contains(&ux.hash()),
+        };
+        outgoing.retain(keep);
+        incoming.retain(keep);
+        sort_outputs(&mut outgoing);
+        sort_outputs(&mut incoming);
+        Ok(OutputsAnswer {
+            head: h,
+            keys,
+            next: 0,
+            outgoing,
+            incoming,
+            stage: Stage::Start,
+            array: None,
+        })
+    }
+}
+
+impl Producer for OutputsAnswer {
+    fn fill(&mut self, s: &AppState, out: &mut Vec<u8>, budget: usize) -> ApiResult<bool> {
+        let t = self.head.time;
+        if self.stage == Stage::Start {
+            out.push(b'{');
+            write_key(out, "head", 1, true);
+            write_nested(out, &Header::new(&self.head), 1)?;
+            write_key(out, "head_outputs", 1, false);
+            self.array = Some(ArrayWriter::open(out, 2));
+            self.stage = Stage::Head;
         }
-        OutputFilter::Hashes(ids) => s.store.unspents(ids)?.into_iter().flatten().collect(),
-    };
-    let keep = |ux: &UxOut| match filter {
-        OutputFilter::All => true,
-        OutputFilter::Addresses(a) => a.contains(&ux.body.address),
-        OutputFilter::Hashes(ids) => ids.contains(&ux.hash()),
-    };
-    outgoing.retain(keep);
-    incoming.retain(keep);
-    sort_outputs(&mut head_outputs);
-    sort_outputs(&mut outgoing);
-    sort_outputs(&mut incoming);
-    let shape = |v: &[UxOut]| v.iter().map(|u| UnspentOutput::new(u, h.time)).collect();
-    Ok(OutputsSummary {
-        head: Header::new(&h),
-        head_outputs: shape(&head_outputs),
-        outgoing_outputs: shape(&outgoing),
-        incoming_outputs: shape(&incoming),
-    })
+        if self.stage == Stage::Head {
+            let array = self
+                .array
+                .as_mut()
+                .ok_or_else(|| ApiError::internal("outputs answer lost its place"))?;
+            while out.len() < budget {
+                let keys = self.keys.keys();
+                let Some(page) = keys.get(self.next..(self.next + OUTPUTS_PAGE).min(keys.len()))
+                else {
+                    break;
+                };
+                if page.is_empty() {
+                    break;
+                }
+                let ids: Vec<Sha256> = page.iter().map(|k| k.1).collect();
+                self.next += ids.len();
+                // An output spent since the list was made is left out.
+                for ux in s.store.unspents(&ids)?.into_iter().flatten() {
+                    array.item(out, &UnspentOutput::new(&ux, t))?;
+                }
+            }
+            if self.next < self.keys.keys().len() {
+                return Ok(true);
+            }
+            array.close(out);
+            self.stage = Stage::Rest;
+        }
+        // The pool's part is held in memory already: write it at once.
+        write_key(out, "outgoing_outputs", 1, false);
+        let mut a = ArrayWriter::open(out, 2);
+        for ux in &self.outgoing {
+            a.item(out, &UnspentOutput::new(ux, t))?;
+        }
+        a.close(out);
+        write_key(out, "incoming_outputs", 1, false);
+        let mut a = ArrayWriter::open(out, 2);
+        for ux in &self.incoming {
+            a.item(out, &UnspentOutput::new(ux, t))?;
+        }
+        a.close(out);
+        close_object(out, 0);
+        Ok(false)
+    }
 }
 
 /// `GET|POST /api/v1/outputs`
@@ -98,10 +226,7 @@ pub fn outputs(s: &AppState, filter: &OutputFilter) -> ApiResult<OutputsSummary>
            ("hashes" = Option<String>, Query, description = "Comma-separated output ids; not with addrs")),
     responses((status = 200, description = "Unspent outputs and the pool's effect on them", body = OutputsSummary),
               (status = 400, description = "Bad parameter, e.g. `400 Bad Request - addrs and hashes cannot be specified together`")))]
-pub async fn outputs_handler(
-    State(s): State<SharedState>,
-    form: Form,
-) -> ApiResult<Json<OutputsSummary>> {
+pub async fn outputs_handler(State(s): State<SharedState>, form: Form) -> ApiResult<Response> {
     let (a, h) = (form.get("addrs"), form.get("hashes"));
     if !a.is_empty() && !h.is_empty() {
         return Err(ApiError::bad_request(
@@ -121,7 +246,12 @@ pub async fn outputs_handler(
             filter = OutputFilter::Hashes(ids);
         }
     }
-    blocking(&s, move |s| outputs(s, &filter).map(Json)).await
+    let figures = match filter {
+        OutputFilter::All => Some(s.figures().await?),
+        _ => None,
+    };
+    let answer = blocking(&s, move |s| OutputsAnswer::new(s, &filter, figures)).await?;
+    stream::respond(&s, answer).await
 }
 
 /// Confirmed and predicted balances of addresses.
@@ -174,7 +304,7 @@ pub async fn balance_handler(
     if addrs.is_empty() {
         return Err(ApiError::bad_request("addrs is required"));
     }
-    inline(&s, move |s| balance(s, &addrs).map(Json))
+    blocking(&s, move |s| balance(s, &addrs).map(Json)).await
 }
 
 /// `GET /api/v1/uxout`
@@ -199,6 +329,72 @@ pub async fn uxout_handler(
     .await
 }
 
+/// History entries read per page while `/address_uxouts` is written.
+const HISTORY_PAGE: u64 = 256;
+
+/// The answer of `/address_uxouts`: every output an address received, in
+/// chain order, found a page of its history at a time.
+pub struct AddressUxouts {
+    address: Address,
+    head_time: u64,
+    /// History entries taken so far, and in all.
+    taken: u64,
+    count: u64,
+    array: Option<ArrayWriter>,
+}
+
+impl Producer for AddressUxouts {
+    fn fill(&mut self, s: &AppState, out: &mut Vec<u8>, budget: usize) -> ApiResult<bool> {
+        let array = self.array.get_or_insert_with(|| ArrayWriter::open(out, 1));
+        while out.len() < budget && self.taken < self.count {
+            let page = s
+                .store
+                .address_history(&self.address, self.taken, HISTORY_PAGE, false)?;
+            if page.is_empty() {
+                break;
+            }
+            self.taken += page.len() as u64;
+            let mut block: Option<skyx_coins::sky::block::Block> = None;
+            for e in &page {
+                if block.as_ref().is_none_or(|b| b.head.bk_seq != e.seq) {
+                    let b = s.store.block_by_seq(e.seq)?.ok_or_else(|| {
+                        ApiError::internal(format!("history points at missing block {}", e.seq))
+                    })?;
+                    block = Some(b.block);
+                }
+                let Some(b) = block.as_ref() else {
+                    continue;
+                };
+                let txn = b
+                    .body
+                    .transactions
+                    .get(e.pos as usize)
+                    .filter(|t| t.hash() == e.txid)
+                    .ok_or_else(|| {
+                        ApiError::internal(format!(
+                            "history transaction {} is not at {} in block {}",
+                            e.txid, e.pos, e.seq
+                        ))
+                    })?;
+                let ids: Vec<Sha256> = txn
+                    .created_outputs(&e.txid, e.seq, b.head.time)
+                    .iter()
+                    .filter(|ux| ux.body.address == self.address)
+                    .map(UxOut::hash)
+                    .collect();
+                for r in s.store.outputs(&ids)?.into_iter().flatten() {
+                    array.item(out, &SpentOutput::new(&r.ux, r.spent, self.head_time))?;
+                }
+            }
+        }
+        if self.taken < self.count {
+            return Ok(true);
+        }
+        array.close(out);
+        Ok(false)
+    }
+}
+
 /// `GET /api/v1/address_uxouts`
 #[utoipa::path(get, path = "/api/v1/address_uxouts", tag = "outputs",
     params(("address" = String, Query, description = "An address")),
@@ -207,21 +403,21 @@ pub async fn uxout_handler(
 pub async fn address_uxouts_handler(
     State(s): State<SharedState>,
     form: Form,
-) -> ApiResult<Json<Vec<SpentOutput>>> {
+) -> ApiResult<Response> {
     let a = form.get("address");
     if a.is_empty() {
         return Err(ApiError::bad_request("address is empty"));
     }
-    let addr = parse_address(a).map_err(ApiError::bad_request)?;
-    blocking(&s, move |s| {
-        let t = head(s)?.time;
-        let list = s
-            .store
-            .address_outputs(&addr)?
-            .iter()
-            .map(|r| SpentOutput::new(&r.ux, r.spent, t))
-            .collect();
-        Ok(Json(list))
+    let address = parse_address(a).map_err(ApiError::bad_request)?;
+    let answer = blocking(&s, move |s| {
+        Ok(AddressUxouts {
+            address,
+            head_time: head(s)?.time,
+            taken: 0,
+            count: s.store.address_tx_count(&address)?,
+            array: None,
+        })
     })
-    .await
+    .await?;
+    stream::respond(&s, answer).await
 }

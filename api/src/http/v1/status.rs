@@ -1,7 +1,5 @@
 //! Node status: `/health`, `/version`, `/csrf`, and `/metrics`.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -12,8 +10,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::block::Header;
 use crate::http::json::misc::{go_duration, BuildInfo, CsrfToken, Fiber, Health, HealthChain};
 use crate::http::json::Json;
-use crate::http::middleware::CSRF_TTL;
-use crate::http::state::{lock, AppState, SharedState};
+use crate::http::state::{AppState, SharedState};
 
 /// The build of this program.
 pub fn build_info() -> BuildInfo {
@@ -95,11 +92,7 @@ pub async fn csrf_handler(State(s): State<SharedState>) -> ApiResult<Json<CsrfTo
     if !s.config.csrf {
         return Err(ApiError::not_found());
     }
-    let token = hex::encode(rand::random::<[u8; 32]>());
-    let mut tokens = lock(&s.csrf_tokens);
-    let now = Instant::now();
-    tokens.retain(|_, exp| *exp > now);
-    tokens.insert(token.clone(), now + CSRF_TTL);
+    let token = s.csrf.issue(std::time::SystemTime::now());
     Ok(Json(CsrfToken { csrf_token: token }))
 }
 
@@ -109,6 +102,12 @@ pub async fn csrf_handler(State(s): State<SharedState>) -> ApiResult<Json<CsrfTo
 pub async fn metrics_handler(State(s): State<SharedState>) -> Response {
     let mut text = s.metrics.render();
     text.push_str(&s.cache.render());
+    text.push_str(&format!(
+        "# HELP skyx_http_figures_computed_total Computations of the per-block figures (rich list, supply, outputs order).\n\
+         # TYPE skyx_http_figures_computed_total counter\n\
+         skyx_http_figures_computed_total {}\n",
+        s.figures_computed()
+    ));
     let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

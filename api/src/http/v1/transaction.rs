@@ -2,7 +2,6 @@
 //! `/transactions/num`, `/pendingTxs`, `/injectTransaction`,
 //! `/resendUnconfirmedTxns`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
@@ -10,13 +9,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skyx_coins::sky::address::Address;
-use skyx_coins::sky::block::Block;
 use skyx_coins::sky::hash::Sha256;
 use skyx_coins::sky::transaction::Transaction;
 use skyx_node::mempool::UnconfirmedTxn;
 
 use super::blockchain::resolve_inputs;
-use super::{blocking, head, inline};
+use super::txwalk::TxWalk;
+use super::{blocking, head};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::misc::{Resent, TxnsNum};
 use crate::http::json::transaction::{
@@ -27,6 +26,7 @@ use crate::http::params::{
     bool_flag, go_bool_error, parse_addresses, parse_go_bool, parse_sha256, Form, JsonV1,
 };
 use crate::http::state::{AppState, SharedState};
+use crate::http::stream::{self, ArrayWriter, Producer};
 
 /// A transaction found by id, confirmed or in the pool.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ pub async fn transaction_handler(State(s): State<SharedState>, form: Form) -> Ap
         ));
     }
     let h = txid_param(&form)?;
-    inline(&s, move |s| {
+    blocking(&s, move |s| {
         let f = find(s, &h)?.ok_or_else(ApiError::not_found)?;
         let top = head(s)?.bk_seq;
         Ok(if encoded {
@@ -171,6 +171,7 @@ pub async fn transaction_handler(State(s): State<SharedState>, form: Form) -> Ap
             Json(with_status(&f, top)).into_response()
         })
     })
+    .await
 }
 
 /// `GET /api/v1/rawtx`
@@ -185,86 +186,6 @@ pub async fn rawtx_handler(State(s): State<SharedState>, form: Form) -> ApiResul
         Ok(Json(hex::encode(f.txn().encode())))
     })
     .await
-}
-
-/// Every transaction matching the filters, sorted by time then txid.
-pub fn list(s: &AppState, addrs: &[Address], confirmed: Option<bool>) -> ApiResult<Vec<Found>> {
-    let mut out = Vec::new();
-    if confirmed != Some(false) {
-        if addrs.is_empty() {
-            for ct in s.store.chain_transactions(0, u64::MAX, false)? {
-                out.push(Found::Confirmed {
-                    txn: ct.txn,
-                    seq: ct.seq,
-                    time: ct.time,
-                });
-            }
-        } else {
-            let mut seen: HashSet<Sha256> = HashSet::new();
-            let mut blocks: HashMap<u64, Block> = HashMap::new();
-            for a in addrs {
-                for e in s.store.address_history(a, 0, u64::MAX, false)? {
-                    if !seen.insert(e.txid) {
-                        continue;
-                    }
-                    if let std::collections::hash_map::Entry::Vacant(v) = blocks.entry(e.seq) {
-                        let b = s
-                            .store
-                            .block_by_seq(e.seq)?
-                            .ok_or_else(|| ApiError::internal("indexed block is missing"))?;
-                        v.insert(b.block);
-                    }
-                    let b = &blocks[&e.seq];
-                    let txn = b
-                        .body
-                        .transactions
-                        .get(e.pos as usize)
-                        .cloned()
-                        .ok_or_else(|| ApiError::internal("indexed transaction is missing"))?;
-                    out.push(Found::Confirmed {
-                        txn,
-                        seq: e.seq,
-                        time: b.head.time,
-                    });
-                }
-            }
-        }
-    }
-    if confirmed != Some(true) {
-        out.extend(pool_for(s, addrs)?.into_iter().map(Found::Unconfirmed));
-    }
-    out.sort_by(|a, b| {
-        a.time()
-            .cmp(&b.time())
-            .then_with(|| a.txn().hash().to_hex().cmp(&b.txn().hash().to_hex()))
-    });
-    Ok(out)
-}
-
-/// Pool transactions touching `addrs` (as receiver or as owner of an input);
-/// all of them when `addrs` is empty.
-pub fn pool_for(s: &AppState, addrs: &[Address]) -> ApiResult<Vec<UnconfirmedTxn>> {
-    let pool = s.store.unconfirmed()?;
-    if addrs.is_empty() {
-        return Ok(pool);
-    }
-    let wanted: BTreeSet<Address> = addrs.iter().copied().collect();
-    let mut out = Vec::new();
-    for u in pool {
-        let mut hit = u.txn.outputs.iter().any(|o| wanted.contains(&o.address));
-        if !hit {
-            hit = s
-                .store
-                .outputs(&u.txn.inputs)?
-                .into_iter()
-                .flatten()
-                .any(|r| wanted.contains(&r.ux.body.address));
-        }
-        if hit {
-            out.push(u);
-        }
-    }
-    Ok(out)
 }
 
 /// Parses `addrs` and `confirmed` as `/transactions` does.
@@ -302,6 +223,32 @@ pub fn shape_list(s: &AppState, found: &[Found], verbose: bool) -> ApiResult<ser
     v.map_err(|e| ApiError::internal(e.to_string()))
 }
 
+/// The answer of `/transactions`, written a few transactions at a time.
+struct TxList {
+    walk: TxWalk,
+    verbose: bool,
+    array: Option<ArrayWriter>,
+}
+
+impl Producer for TxList {
+    fn fill(&mut self, s: &AppState, out: &mut Vec<u8>, budget: usize) -> ApiResult<bool> {
+        let top = self.walk.top();
+        let array = self.array.get_or_insert_with(|| ArrayWriter::open(out, 1));
+        while out.len() < budget {
+            let Some(f) = self.walk.next(s)? else {
+                array.close(out);
+                return Ok(false);
+            };
+            if self.verbose {
+                array.item(out, &with_status_verbose(s, &f, top)?)?;
+            } else {
+                array.item(out, &with_status(&f, top))?;
+            }
+        }
+        Ok(true)
+    }
+}
+
 /// `GET|POST /api/v1/transactions`
 #[utoipa::path(method(get, post), path = "/api/v1/transactions", tag = "transaction",
     params(("addrs" = Option<String>, Query, description = "Comma-separated addresses; empty: all"),
@@ -312,12 +259,16 @@ pub fn shape_list(s: &AppState, found: &[Found], verbose: bool) -> ApiResult<ser
 pub async fn transactions_handler(State(s): State<SharedState>, form: Form) -> ApiResult<Response> {
     let verbose = bool_flag(&form, "verbose")?;
     let (addrs, confirmed) = list_filters(&form)?;
-    let v = blocking(&s, move |s| {
-        let found = list(s, &addrs, confirmed)?;
-        shape_list(s, &found, verbose)
-    })
-    .await?;
-    Ok(Json(v).into_response())
+    let walk = blocking(&s, move |s| TxWalk::new(s, &addrs, confirmed, false)).await?;
+    stream::respond(
+        &s,
+        TxList {
+            walk,
+            verbose,
+            array: None,
+        },
+    )
+    .await
 }
 
 /// `GET /api/v1/transactions/num`
@@ -333,30 +284,42 @@ pub async fn transactions_num_handler(State(s): State<SharedState>) -> ApiResult
     .await
 }
 
-/// The pool, plain or verbose.
-pub fn pending(s: &AppState, verbose: bool) -> ApiResult<serde_json::Value> {
-    let pool = s.store.unconfirmed()?;
-    let t = head(s)?.time;
-    let v = if verbose {
-        let list = pool
-            .iter()
-            .map(|u| {
-                let spent = resolve_inputs(s, &u.txn.inputs)?;
-                Ok(Unconfirmed::new(
-                    TransactionVerbose::new(&u.txn, &spent, t, None),
-                    u,
-                ))
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
-        serde_json::to_value(list)
-    } else {
-        serde_json::to_value(
-            pool.iter()
-                .map(|u| Unconfirmed::new(TxnJson::new(&u.txn, None), u))
-                .collect::<Vec<_>>(),
-        )
-    };
-    v.map_err(|e| ApiError::internal(e.to_string()))
+/// Pool transactions read per page.
+const POOL_PAGE: usize = 256;
+
+/// The answer of `/pendingTxs`: the pool in txid order, a page at a time.
+struct Pending {
+    verbose: bool,
+    /// The head time inputs are valued at.
+    head_time: u64,
+    after: Option<Sha256>,
+    array: Option<ArrayWriter>,
+}
+
+impl Producer for Pending {
+    fn fill(&mut self, s: &AppState, out: &mut Vec<u8>, budget: usize) -> ApiResult<bool> {
+        let array = self.array.get_or_insert_with(|| ArrayWriter::open(out, 1));
+        while out.len() < budget {
+            let page = s.store.unconfirmed_page(self.after.as_ref(), POOL_PAGE)?;
+            for u in &page {
+                if self.verbose {
+                    let spent = resolve_inputs(s, &u.txn.inputs)?;
+                    let t = TransactionVerbose::new(&u.txn, &spent, self.head_time, None);
+                    array.item(out, &Unconfirmed::new(t, u))?;
+                } else {
+                    array.item(out, &Unconfirmed::new(TxnJson::new(&u.txn, None), u))?;
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == POOL_PAGE => self.after = Some(last.txn.hash()),
+                _ => {
+                    array.close(out);
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// `GET /api/v1/pendingTxs`
@@ -365,8 +328,17 @@ pub fn pending(s: &AppState, verbose: bool) -> ApiResult<serde_json::Value> {
     responses((status = 200, description = "Pool transactions", body = [Unconfirmed<TxnJson>])))]
 pub async fn pending_handler(State(s): State<SharedState>, form: Form) -> ApiResult<Response> {
     let verbose = bool_flag(&form, "verbose")?;
-    let v = blocking(&s, move |s| pending(s, verbose)).await?;
-    Ok(Json(v).into_response())
+    let head_time = blocking(&s, |s| Ok(head(s)?.time)).await?;
+    stream::respond(
+        &s,
+        Pending {
+            verbose,
+            head_time,
+            after: None,
+            array: None,
+        },
+    )
+    .await
 }
 
 /// Body of `/injectTransaction`.
@@ -456,12 +428,15 @@ pub async fn resend_handler(State(s): State<SharedState>) -> ApiResult<Json<Rese
                 NETWORKING_DISABLED,
             ));
         };
-        let txids: Vec<Sha256> = s
-            .store
-            .unconfirmed()?
-            .iter()
-            .map(|u| u.txn.hash())
-            .collect();
+        let mut txids: Vec<Sha256> = Vec::new();
+        loop {
+            let page = s.store.unconfirmed_page(txids.last(), POOL_PAGE)?;
+            let full = page.len() == POOL_PAGE;
+            txids.extend(page.iter().map(|u| u.txn.hash()));
+            if !full {
+                break;
+            }
+        }
         p.announce_txns(txids.clone());
         Ok(Json(Resent {
             txids: txids.iter().map(Sha256::to_hex).collect(),

@@ -10,7 +10,8 @@ use crate::http::error::ApiResult;
 use crate::http::json::v2_ok;
 use crate::http::params::{bool_flag, parse_u64, Form};
 use crate::http::state::{AppState, SharedState};
-use crate::http::v1::transaction::{list, list_filters, shape_list, Found};
+use crate::http::v1::transaction::{list_filters, shape_list, Found};
+use crate::http::v1::txwalk::TxWalk;
 use crate::http::v1::{blocking, head};
 
 /// Most transactions per page.
@@ -84,7 +85,10 @@ pub fn parse_paging(form: &Form) -> ApiResult<Paging> {
     })
 }
 
-/// One page of the filtered list.
+/// One page of the filtered list. The work is bounded by the page's
+/// position, never by the size of the whole list: pages of the whole
+/// chain skip blocks by their transaction counts; pages of address
+/// histories skip through the history index.
 pub fn page(
     s: &AppState,
     addrs: &[skyx_coins::sky::address::Address],
@@ -93,36 +97,80 @@ pub fn page(
     p: Paging,
 ) -> ApiResult<Page> {
     let offset = (p.page - 1).saturating_mul(p.limit);
-    let pool_empty = s.store.counts()?.unconfirmed == 0;
+    let mut walk = TxWalk::new(s, addrs, confirmed, p.descending)?;
+    let head = head(s)?;
+    let pooled = walk.pool_len();
     let (total, items): (u64, Vec<Found>) =
-        if addrs.is_empty() && (confirmed == Some(true) || pool_empty) {
-            // Every confirmed transaction: walk the chain from the page on.
-            let total = s.store.counts()?.transactions;
-            let items = s
-                .store
-                .chain_transactions(offset, p.limit, p.descending)?
-                .into_iter()
-                .map(|c| Found::Confirmed {
-                    txn: c.txn,
-                    seq: c.seq,
-                    time: c.time,
-                })
-                .collect();
+        if addrs.is_empty() && (confirmed == Some(true) || walk.pool_after_chain(head.time)) {
+            // The chain, then the pool after it (before it, newest first):
+            // each part's share of the page is read from that part alone.
+            let chain = if confirmed == Some(false) {
+                0
+            } else {
+                s.store.counts()?.transactions
+            };
+            let total = chain + pooled;
+            let parts = if p.descending {
+                [(false, pooled), (true, chain)]
+            } else {
+                [(true, chain), (false, pooled)]
+            };
+            let end = offset.saturating_add(p.limit).min(total);
+            let mut items = Vec::new();
+            let mut start = 0u64;
+            for (is_chain, len) in parts {
+                let (lo, hi) = (
+                    offset.max(start) - start,
+                    end.min(start + len).saturating_sub(start),
+                );
+                start += len;
+                if lo >= hi {
+                    continue;
+                }
+                if is_chain {
+                    let page = s.store.chain_transactions(lo, hi - lo, p.descending)?;
+                    items.extend(page.into_iter().map(|c| Found::Confirmed {
+                        txn: c.txn,
+                        seq: c.seq,
+                        time: c.time,
+                    }));
+                } else {
+                    let mut pool = TxWalk::new(s, addrs, Some(false), p.descending)?;
+                    pool.skip(s, lo)?;
+                    for _ in lo..hi {
+                        match pool.next(s)? {
+                            Some(f) => items.push(f),
+                            None => break,
+                        }
+                    }
+                }
+            }
             (total, items)
         } else {
-            let mut all = list(s, addrs, confirmed)?;
-            if p.descending {
-                all.reverse();
+            // Address histories, or a pool that interleaves with the chain:
+            // walk to the page. Merged histories are counted by one walk over
+            // their index (a transaction touching two of them counts once).
+            let chain = match (confirmed, addrs) {
+                (Some(false), _) => Some(0),
+                (_, []) => Some(s.store.counts()?.transactions),
+                (_, [one]) => Some(s.store.address_tx_count(one)?),
+                _ => None,
+            };
+            let total = if let Some(chain) = chain {
+                chain + pooled
+            } else {
+                TxWalk::new(s, addrs, confirmed, p.descending)?.skip(s, u64::MAX)?
+            };
+            walk.skip(s, offset)?;
+            let mut items = Vec::new();
+            while (items.len() as u64) < p.limit {
+                match walk.next(s)? {
+                    Some(f) => items.push(f),
+                    None => break,
+                }
             }
-            let total = all.len() as u64;
-            let items = all
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(p.limit as usize)
-                .collect();
             (total, items)
         };
-    head(s)?;
     Ok(Page {
         page_info: PageInfo {
             total_pages: total.div_ceil(p.limit),
