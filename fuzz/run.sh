@@ -23,14 +23,14 @@ cd "$(dirname "$0")"
 fuzz=$PWD
 
 ALL_TARGETS=(sky_transaction sky_block peer_message bolt_db btc_block chain_file sky_wallet amount
-  address)
+  address journal)
 
 # Largest input per target: above the largest seed, far below what would
 # slow every run (a Skycoin transaction is at most 32 KiB on mainnet).
 max_len() {
   case "$1" in
     btc_block) echo 65536 ;;
-    bolt_db | sky_block | peer_message | chain_file | sky_wallet) echo 16384 ;;
+    bolt_db | sky_block | peer_message | chain_file | sky_wallet | journal) echo 16384 ;;
     amount | address) echo 512 ;;
     *) echo 8192 ;;
   esac

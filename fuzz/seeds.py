@@ -14,7 +14,9 @@ Seeds come from: Skycoin transactions and the real 181-block chain
 bodies of the reference node, wallet files, Bitcoin-family blocks and
 transactions (with the coin selector byte of the btc_block target), the
 repository's amount vectors, Bitcoin-family and Skycoin address and key
-vectors, and small BoltDB images laid out here from the chain's first blocks and its
+vectors, engine journal records, segments and command streams written
+here in the engine's encoding, node block journals of the chain's first
+blocks, and small BoltDB images laid out here from the chain's first blocks and its
 unconfirmed transaction (the shared data.db files are 1 MiB each, too large
 to mutate usefully).
 """
@@ -25,6 +27,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -277,6 +280,96 @@ def address(vectors: Path):
     return seeds
 
 
+# --- Journals -----------------------------------------------------------------
+
+# Modes of the journal target (its first byte).
+REPLAY, RECORD, SNAPSHOT, SNAPSHOT_DAMAGED, SEGMENT, SEGMENT_DAMAGED, NODE_JOURNAL = range(7)
+
+
+def engine_commands():
+    """A session of the matching engine, one encoded command each, as its
+    journal writes them (engine/src/command.rs): two assets, a market,
+    deposits, orders that cross, and every other command once."""
+    u8 = lambda v: struct.pack("<B", v)  # noqa: E731
+    u32 = lambda v: struct.pack("<I", v)  # noqa: E731
+    u64 = lambda v: struct.pack("<Q", v)  # noqa: E731
+    i32 = lambda v: struct.pack("<i", v)  # noqa: E731
+    base, quote, market = 1, 2, 7
+    out = [u8(1) + u32(base) + u8(0), u8(1) + u32(quote) + u8(0)]
+    # AddMarket: id, base, quote, base_per_lot, quote_per_tick, min_notional,
+    # band_low, band_high, maker and taker fees in basis points.
+    out.append(
+        u8(2) + u32(market) + u32(base) + u32(quote)
+        + u64(10) + u64(100) + u64(100) + u64(1) + u64(1000) + i32(-2) + i32(10)
+    )
+    for account in (1, 2, 3):
+        out.append(u8(3) + u64(account) + u32(base) + u64(1_000_000))
+        out.append(u8(3) + u64(account) + u32(quote) + u64(100_000_000))
+
+    def place(order_id, account, side, kind, tif, post_only=0, stp=0):
+        # Place: market, id, account, side (0 buy, 1 sell), kind (0 limit
+        # price qty, 1 market qty, 2 market budget), time in force (0 GTC,
+        # 1 GTD expiry, 2 IOC, 3 FOK), post-only, self-trade prevention.
+        return (
+            u8(8) + u32(market) + u64(order_id) + u64(account) + u8(side)
+            + kind + tif + u8(post_only) + u8(stp)
+        )
+
+    limit = lambda price, qty: u8(0) + u64(price) + u64(qty)  # noqa: E731
+    out.append(place(1, 1, 1, limit(500, 100), u8(0)))
+    out.append(place(2, 2, 0, limit(500, 40), u8(0)))
+    out.append(place(3, 2, 0, limit(400, 30), u8(1) + u64(50)))
+    out.append(place(4, 3, 0, u8(1) + u64(20), u8(2), stp=1))
+    out.append(place(5, 3, 1, u8(2) + u64(5000), u8(3), stp=2))
+    out.append(place(6, 1, 1, limit(600, 10), u8(0), post_only=1))
+    out.append(u8(10) + u32(market) + u64(3) + u64(2) + u64(450) + u64(20))
+    out.append(u8(11) + u32(market) + u64(3) + u64(2) + u64(10))
+    out.append(u8(9) + u32(market) + u64(1) + u64(1))
+    out.append(u8(4) + u64(9) + u64(1) + u32(base) + u64(1000))
+    out.append(u8(5) + u64(9))
+    out.append(u8(4) + u64(10) + u64(2) + u32(quote) + u64(1000))
+    out.append(u8(6) + u64(10))
+    out.append(u8(7) + u64(1) + u64(2) + u32(base) + u64(7))
+    out.append(u8(12) + u64(2) + u8(1) + u32(market))
+    out.append(u8(12) + u64(3) + u8(0))
+    out.append(u8(13))
+    return out
+
+
+def crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def journal(lines):
+    commands = engine_commands()
+    stream = b"".join(commands)
+    records = [struct.pack("<QQ", i + 1, i + 1) + c for i, c in enumerate(commands)]
+    header = b"SKYXJRNL" + struct.pack("<IQ", 2, 1)
+    segment = header + struct.pack("<I", crc32c(header))
+    legacy = b""
+    for r in records:
+        framed = struct.pack("<II", len(r), crc32c(r)) + r
+        segment += framed
+        legacy += framed
+    with_damage = lambda cut, patches: struct.pack("<H", len(stream)) + stream + struct.pack("<I", cut) + patches  # noqa: E731
+    blocks = [bytes.fromhex(l["block_hex"]) + bytes.fromhex(l["sig"]) for l in lines[:4]]
+    node = b"".join(struct.pack("<II", len(b), zlib.crc32(b)) + b for b in blocks)
+    seeds = [bytes([REPLAY]) + stream, bytes([REPLAY]) + stream[: len(stream) // 2]]
+    seeds += [bytes([RECORD]) + r for r in records]
+    for mode in (SNAPSHOT_DAMAGED, SEGMENT_DAMAGED):
+        seeds.append(bytes([mode]) + with_damage(0xFFFFFFFF, b""))
+        seeds.append(bytes([mode]) + with_damage(0xFFFFFFFF, struct.pack("<HB", 40, 1)))
+        seeds.append(bytes([mode]) + with_damage(200, b""))
+    seeds += [bytes([SEGMENT]) + segment, bytes([SEGMENT]) + legacy, bytes([SEGMENT]) + segment[:-3]]
+    seeds += [bytes([NODE_JOURNAL]) + node, bytes([NODE_JOURNAL]) + node[:-10]]
+    return seeds
+
+
 # --- BoltDB images -----------------------------------------------------------
 
 MAGIC = 0xED0CDAED
@@ -456,6 +549,7 @@ def main():
     write_seeds(out, "bolt_db", bolt_db(vectors, lines))
     write_seeds(out, "amount", amount(HERE.parent))
     write_seeds(out, "address", address(vectors))
+    write_seeds(out, "journal", journal(lines))
 
 
 if __name__ == "__main__":

@@ -947,11 +947,15 @@ impl Engine {
                     } else {
                         m.base_ai
                     };
+                    // Checked: a loaded snapshot may hold any values here.
                     let min = match side {
-                        Side::Buy => o.qty * o.price * m.spec.quote_per_tick,
-                        Side::Sell => o.qty * m.spec.base_per_lot,
+                        Side::Buy => u128::from(o.qty)
+                            .checked_mul(u128::from(o.price))
+                            .and_then(|v| v.checked_mul(u128::from(m.spec.quote_per_tick))),
+                        Side::Sell => Some(u128::from(o.qty) * u128::from(m.spec.base_per_lot)),
                     };
-                    if o.held < min || self.ledger.slot(o.account) != Some(o.slot) {
+                    let backed = min.is_some_and(|min| u128::from(o.held) >= min);
+                    if !backed || self.ledger.slot(o.account) != Some(o.slot) {
                         return Err(EngineError::LedgerImbalance);
                     }
                     expected[o.slot as usize * stride + ai] += u128::from(o.held);

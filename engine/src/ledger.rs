@@ -300,7 +300,9 @@ impl Ledger {
                 let b = self.bal[s * self.stride + ai];
                 sum += u128::from(b.available) + u128::from(b.held);
             }
-            if sum != u128::from(t.supply) || t.deposited - t.withdrawn != u128::from(t.supply) {
+            // A loaded snapshot may claim more withdrawn than deposited.
+            let net = t.deposited.checked_sub(t.withdrawn);
+            if sum != u128::from(t.supply) || net != Some(u128::from(t.supply)) {
                 return Err(EngineError::LedgerImbalance);
             }
         }
@@ -375,5 +377,17 @@ mod tests {
         assert_eq!((t.supply, t.deposited, t.withdrawn), (900, 1_000, 100));
         l.check().unwrap();
         assert_eq!(l.deposit(1, 1, u64::MAX), Err(EngineError::InvalidAmount));
+    }
+
+    /// Found by the `journal` fuzz target: a damaged snapshot loads totals
+    /// with more withdrawn than deposited, and the check overflowed instead
+    /// of reporting the imbalance.
+    #[test]
+    fn more_withdrawn_than_deposited_is_an_imbalance() {
+        let mut l = Ledger::new();
+        l.add_asset(AssetSpec { id: 1, decimals: 8 }).unwrap();
+        l.deposit(10, 1, 1_000).unwrap();
+        l.totals[0].withdrawn = 1_001;
+        assert_eq!(l.check(), Err(EngineError::LedgerImbalance));
     }
 }
