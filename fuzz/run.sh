@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets once and runs each of them, one after another, for
-# a bounded time or number of executions; fails on the first crash, hang or
-# oversized allocation, printing the input that caused it.
+# Builds the fuzz targets once and runs each of them (one after another, or
+# a few at once) for a bounded time or number of executions; fails when any
+# of them crashes, hangs or makes an oversized allocation, printing the input
+# that caused it.
 #
-# Usage: fuzz/run.sh [--seconds N | --runs N] [--no-build] [TARGET...]
-#   --seconds N   time per target (default 30; what tests/run uses)
+# Usage: fuzz/run.sh [--seconds N | --runs N] [--parallel N] [--no-build] [TARGET...]
+#   --seconds N   time per target (default 30)
 #   --runs N      executions per target instead (the long run: --runs 10000000)
+#   --parallel N  targets run at once, one core each (default 1)
 #   --no-build    use the binaries already built
 #   TARGET...     a subset of the targets (default: all)
 # Extra libFuzzer flags can be given in SKYX_FUZZ_FLAGS. Set SKYX_VECTORS to
@@ -38,14 +40,16 @@ max_len() {
 
 seconds=30
 runs=
+parallel=1
 build=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --parallel) parallel=$2; shift 2 ;;
     --no-build) build=; shift ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -73,17 +77,18 @@ mkdir -p artifacts
 stats=$fuzz/artifacts/stats.tsv
 [ -f "$stats" ] || printf 'date\ttarget\texecutions\texec_per_sec\tcorpus_files\tcorpus_bytes\tcoverage\tfeatures\tseconds\n' >"$stats"
 
-failed=()
-for t in "${targets[@]}"; do
-  [ -x "$bin/$t" ] || { echo "no binary for target $t (build first)" >&2; exit 2; }
+# Runs one target; its summary line goes to stdout, a failure report to
+# stderr and its exit status to artifacts/<target>.rc.
+run_target() {
+  local t=$1
   mkdir -p "corpus/$t" "artifacts/$t"
-  flags=(-max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  local flags=(-max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="artifacts/$t/")
   [ -f "dicts/$t.dict" ] && flags+=(-dict="dicts/$t.dict")
   if [ -n "$runs" ]; then flags+=(-runs="$runs"); else flags+=(-max_total_time="$seconds"); fi
   # shellcheck disable=SC2206
   flags+=(${SKYX_FUZZ_FLAGS:-})
-  log=$fuzz/artifacts/$t.log
+  local log=$fuzz/artifacts/$t.log rc start elapsed execs rate last cov ft files bytes crash
   start=$(date +%s)
   set +e
   "$bin/$t" "corpus/$t" "${flags[@]}" >"$log" 2>&1
@@ -101,19 +106,35 @@ for t in "${targets[@]}"; do
     "${rate:-0}" "$files" "$bytes" "${cov:-0}" "${ft:-0}" "$elapsed" >>"$stats"
   printf '%-16s %12s execs %8s exec/s  corpus %6s files  cov %6s  ft %6s  %4ss\n' \
     "$t" "${execs:-0}" "${rate:-0}" "$files" "${cov:-0}" "${ft:-0}" "$elapsed"
+  echo "$rc" >"artifacts/$t.rc"
   if [ "$rc" -ne 0 ]; then
-    failed+=("$t")
-    echo "FAILED: $t (exit $rc); log: $log" >&2
-    grep -E -A12 'panicked at|==skyx-fuzz==|ERROR: libFuzzer' "$log" | head -n 30 >&2 || true
-    crash=$(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | tail -n 1)
-    if [ -n "$crash" ] && [ -f "$crash" ]; then
-      echo "input ($(wc -c <"$crash") bytes, hex): $fuzz/$crash" >&2
-      od -An -tx1 -v "$crash" | tr -d ' \n' | head -c 4096 >&2
-      echo >&2
-    fi
+    {
+      echo "FAILED: $t (exit $rc); log: $log"
+      grep -E -A12 'panicked at|==skyx-fuzz==|ERROR: libFuzzer' "$log" | head -n 30 || true
+      crash=$(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | tail -n 1)
+      if [ -n "$crash" ] && [ -f "$crash" ]; then
+        echo "input ($(wc -c <"$crash") bytes, hex): $fuzz/$crash"
+        od -An -tx1 -v "$crash" | tr -d ' \n' | head -c 4096
+        echo
+      fi
+    } >&2
   fi
-done
+}
 
+for t in "${targets[@]}"; do
+  [ -x "$bin/$t" ] || { echo "no binary for target $t (build first)" >&2; exit 2; }
+  rm -f "artifacts/$t.rc"
+done
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  run_target "$t" &
+done
+wait
+
+failed=()
+for t in "${targets[@]}"; do
+  [ "$(cat "artifacts/$t.rc" 2>/dev/null || echo 1)" = 0 ] || failed+=("$t")
+done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz targets failed: ${failed[*]}" >&2
   exit 1
